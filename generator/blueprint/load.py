@@ -1,0 +1,215 @@
+"""Load a blueprint file: bytes -> YAML with positions -> typed model -> cross-field rules.
+
+Every problem in the file is reported at once, each as FILE:LINE:COL: error: KEY.PATH: message.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.blueprint import rules
+from generator.blueprint.errors import BlueprintError, BlueprintErrors, KeyPath
+from generator.blueprint.model import (
+    ACM_ARN_PATTERN,
+    AZ_PATTERN,
+    ENV_NAME_PATTERN,
+    HEALTH_PATH_PATTERN,
+    IMAGE_PATTERN,
+    INSTANCE_TYPE_PATTERN,
+    KEY_NAME_PATTERN,
+    NAME_PATTERN,
+    PRINCIPAL_ARN_PATTERN,
+    SECRET_ARN_PATTERN,
+    SSM_AMI_PATTERN,
+    TLS_POLICY_PATTERN,
+    Blueprint,
+)
+from generator.blueprint.source import Positions, SourceError, decode, parse
+
+# What each pattern means, in words a user can act on.
+PATTERN_MEANINGS = {
+    NAME_PATTERN: "1-32 characters of a-z, 0-9 and '-', starting with a letter",
+    AZ_PATTERN: "an availability zone name such as us-east-1a",
+    INSTANCE_TYPE_PATTERN: "an EC2 instance type such as t3.medium",
+    KEY_NAME_PATTERN: "an EC2 key pair name",
+    ENV_NAME_PATTERN: "an environment variable name: letters, digits and _, not starting with a digit",
+    "^" + ACM_ARN_PATTERN: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
+    SECRET_ARN_PATTERN: "a Secrets Manager secret ARN or an SSM parameter ARN",
+    PRINCIPAL_ARN_PATTERN: "an IAM role, user or group ARN",
+    SSM_AMI_PATTERN: "an SSM parameter name (/aws/service/...) or an AMI id (ami-...)",
+    IMAGE_PATTERN: "a container image reference such as public.ecr.aws/nginx/nginx:1.27",
+    HEALTH_PATH_PATTERN: "an HTTP path starting with /",
+    TLS_POLICY_PATTERN: "an ELB TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06",
+}
+
+_TYPE_WORDS = {
+    "int_type": "an integer",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys",
+    "model_type": "a mapping of keys",
+}
+
+
+def load_blueprint(path: str | Path) -> Blueprint:
+    """Read and validate one blueprint file; raises BlueprintErrors with every problem found."""
+    filename = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise BlueprintErrors(filename, [BlueprintError(1, 1, (), f"cannot read file: {exc.strerror}")]) from None
+    return load_blueprint_bytes(data, filename)
+
+
+def load_blueprint_bytes(data: bytes, filename: str) -> Blueprint:
+    try:
+        raw, positions = parse(decode(data))
+    except SourceError as exc:
+        raise BlueprintErrors(filename, exc.errors) from None
+    try:
+        blueprint = Blueprint.model_validate(raw)
+    except ValidationError as exc:
+        raise BlueprintErrors(filename, _translate(exc, raw, positions)) from None
+    problems = [positions.error(path, message) for path, message in rules.problems(blueprint)]
+    if problems:
+        raise BlueprintErrors(filename, problems)
+    return blueprint
+
+
+def _translate(exc: ValidationError, raw: Any, positions: Positions) -> list[BlueprintError]:
+    found: list[tuple[KeyPath, dict[str, Any]]] = [(_data_path(raw, error["loc"]), error) for error in exc.errors()]
+    # A union (an AZ count or a list of AZ names) fails once per branch; when one branch got
+    # deeper into the value, the shallow "wrong type" failures of the others are noise.
+    deepest = [path for path, _ in found]
+    errors: list[BlueprintError] = []
+    for path, error in found:
+        shadowed = error["type"] in _TYPE_WORDS and any(
+            len(other) > len(path) and other[: len(path)] == path for other in deepest
+        )
+        if shadowed:
+            continue
+        errors.append(_located(path, error, positions))
+    return _merge_same_place(errors)
+
+
+def _merge_same_place(errors: list[BlueprintError]) -> list[BlueprintError]:
+    merged: dict[tuple[int, int, KeyPath], list[str]] = {}
+    for error in errors:
+        messages = merged.setdefault((error.line, error.column, error.path), [])
+        if error.message not in messages:
+            messages.append(error.message)
+    return [BlueprintError(line, col, path, " or ".join(msgs)) for (line, col, path), msgs in merged.items()]
+
+
+def _data_path(raw: Any, loc: tuple[Any, ...]) -> KeyPath:
+    """Keep the parts of pydantic's location that exist in the data (drops union branch tags)."""
+    path: list[str | int] = []
+    node = raw
+    for part in loc:
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if (isinstance(node, dict) and part in node) or in_list:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and not _looks_like_branch(part):
+            path.append(part)  # a missing or unknown key: point at its parent
+            node = None
+    return tuple(path)
+
+
+def _looks_like_branch(part: str) -> bool:
+    return "[" in part or part.startswith(("constrained-", "function-")) or part in {
+        "int", "str", "list", "dict", "bool", "none",
+    }
+
+
+def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> BlueprintError:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "missing":
+        return BlueprintError(*positions.locate(path[:-1]), path, f"required key `{path[-1]}` is missing")
+    if kind == "extra_forbidden":
+        return positions.error(path, _unknown_key_message(path), key=True)
+    if kind in _TYPE_WORDS:
+        return positions.error(path, f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}")
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        meaning = PATTERN_MEANINGS.get(pattern, f"text matching {pattern}")
+        return positions.error(path, f"{value!r} is not {meaning}")
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return positions.error(path, f"{_describe(value)} is not one of {expected}")
+    if kind == "value_error":
+        return positions.error(path, str(error["ctx"]["error"]))
+    message = error["msg"].replace("Input should be", "should be").replace("Value should have", "should have")
+    return positions.error(path, f"{message}, got {_describe(value)}")
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _unknown_key_message(path: KeyPath) -> str:
+    key = str(path[-1])
+    valid = _keys_at(path[:-1])
+    close = get_close_matches(key, valid, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key `{key}`; did you mean `{close[0]}`?"
+    return f"unknown key `{key}`; valid keys here: {', '.join(valid)}"
+
+
+def _keys_at(path: KeyPath) -> list[str]:
+    """The field names the model accepts at a key path, for "did you mean"."""
+    annotation: Any = Blueprint
+    for part in path:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif typing.get_origin(annotation) is list:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and `X | None` down to the model, dict or list inside."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            structured = [arg for arg in options if _is_structured(arg)]
+            annotation = (structured or options)[0]
+        else:
+            return annotation
+
+
+def _is_structured(annotation: Any) -> bool:
+    inner = _unwrap(annotation) if typing.get_origin(annotation) is typing.Annotated else annotation
+    return (isinstance(inner, type) and issubclass(inner, BaseModel)) or typing.get_origin(inner) in (dict, list)

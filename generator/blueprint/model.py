@@ -1,0 +1,351 @@
+"""The typed blueprint model, format 1 (SPEC section 2).
+
+Each field documents its default and why; the descriptions flow into `blueprint schema` and the docs.
+Rules that involve more than one field live in `rules.py`, where errors can point at the right line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
+AZ_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$"
+INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
+KEY_NAME_PATTERN = r"^[\x20-\x7e]{1,255}$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ARN_PARTITION = r"arn:aws(-cn|-us-gov|-iso|-iso-b)?"
+ACM_ARN_PATTERN = ARN_PARTITION + r":acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$"
+SECRET_ARN_PATTERN = (
+    "^" + ARN_PARTITION + r":(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:-]+"
+    r"|ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+)$"
+)
+PRINCIPAL_ARN_PATTERN = "^" + ARN_PARTITION + r":iam::\d{12}:(role|user|group)/[A-Za-z0-9+=,.@_/-]+$"
+SSM_AMI_PATTERN = r"^(/[A-Za-z0-9_.-]+)+$|^ami-[0-9a-f]{8}([0-9a-f]{9})?$"
+IMAGE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$"
+HEALTH_PATH_PATTERN = r"^/[\x21-\x7e]{0,1023}$"
+TLS_POLICY_PATTERN = r"^ELBSecurityPolicy-(TLS13-1-[23]|FS-1-2|TLS-1-2)[A-Za-z0-9-]*$"
+
+Endpoint = Literal["s3", "ecr", "logs", "ecs", "ssm", "secretsmanager", "sts"]
+
+
+def _ipv4_network(text: str) -> str:
+    """An IPv4 network in CIDR notation with its host bits zero."""
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a CIDR block such as 10.0.0.0/16") from None
+    if network.version != 4:
+        raise ValueError(f"{text!r} is IPv6; format 1 builds IPv4 networks")
+    if str(network) != text:
+        raise ValueError(f"{text!r} has host bits set; did you mean {network}?")
+    return text
+
+
+def _client_cidr(text: str) -> str:
+    """Any IPv4 or IPv6 CIDR; the whole internet is judged by the field that uses it."""
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a CIDR block such as 203.0.113.0/24") from None
+    if str(network) != text:
+        raise ValueError(f"{text!r} has host bits set; did you mean {network}?")
+    if network.version != 4:
+        raise ValueError(f"{text!r} is IPv6; the VPC and its load balancers are IPv4-only in format 1")
+    return text
+
+
+Cidr = Annotated[str, AfterValidator(_ipv4_network)]
+SourceCidr = Annotated[str, AfterValidator(_client_cidr)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; no silent type coercion ("8080" is not a port)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Network(Strict):
+    cidr: Cidr = Field(
+        "10.0.0.0/16",
+        description="IPv4 block of the VPC, /16 to /24. Default 10.0.0.0/16: room for every subnet "
+        "layout this tool carves. The private subnets take the first half, the public ones the third "
+        "quarter, the last quarter stays free.",
+    )
+    availability_zones: Annotated[int, Field(ge=2, le=6)] | Annotated[
+        list[Annotated[str, Field(pattern=AZ_PATTERN)]], Field(min_length=2, max_length=6)
+    ] = Field(
+        2,
+        description="How many AZs (2..6, picked in order with Fn::GetAZs), or a list of 2..6 AZ names. "
+        "Default 2: the fewest that survive an AZ outage.",
+    )
+    nat_gateways: Literal["per-az", "single", "none"] = Field(
+        "per-az",
+        description="NAT gateways for outbound traffic from private subnets. Default per-az: an AZ "
+        "outage does not cut the others off. `single` saves cost; `none` needs VPC endpoints.",
+    )
+    flow_logs: bool = Field(True, description="VPC flow logs to CloudWatch Logs. Default on (SPEC 5.9).")
+    endpoints: list[Endpoint] = Field(
+        default_factory=list,
+        description="VPC endpoints to create: s3 (gateway), ecr, logs, ecs, ssm, secretsmanager, sts "
+        "(interface). Default none: NAT gateways carry that traffic.",
+    )
+
+
+class Instances(Strict):
+    type: Annotated[str, Field(pattern=INSTANCE_TYPE_PATTERN)] = Field(
+        "t3.medium", description="EC2 instance type of the hosts. Default t3.medium: 2 vCPU, 4 GiB."
+    )
+    min: Annotated[int, Field(ge=0, le=1000)] = Field(
+        1, description="Fewest hosts in the auto scaling group. Default 1."
+    )
+    max: Annotated[int, Field(ge=1, le=1000)] = Field(
+        4, description="Most hosts; ECS managed scaling adds hosts up to this. Default 4."
+    )
+    volume_gb: Annotated[int, Field(ge=30, le=16384)] = Field(
+        30, description="Encrypted gp3 root volume in GiB. Default 30, the ECS-optimized AMI's minimum."
+    )
+    ami: Annotated[str, Field(pattern=SSM_AMI_PATTERN)] = Field(
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+        description="SSM parameter name of the AMI, or a fixed ami-id. Default: the current "
+        "ECS-optimized Amazon Linux 2023 AMI, resolved at deploy time.",
+    )
+    key_name: Annotated[str, Field(pattern=KEY_NAME_PATTERN)] | None = Field(
+        None,
+        description="EC2 key pair for SSH through the bastion. Default none: use SSM Session Manager.",
+    )
+
+
+class Cluster(Strict):
+    instances: Instances | None = Field(
+        None, description="EC2 capacity (host-based ECS). Omit for a Fargate-only cluster."
+    )
+    fargate: bool | None = Field(
+        None,
+        description="Also offer FARGATE and FARGATE_SPOT capacity. Default: true when `instances` is "
+        "absent, else false.",
+    )
+    container_insights: bool = Field(True, description="CloudWatch Container Insights. Default on.")
+
+    @property
+    def offers_fargate(self) -> bool:
+        return self.fargate if self.fargate is not None else self.instances is None
+
+
+class Bastion(Strict):
+    allowed_cidrs: Annotated[list[SourceCidr], Field(min_length=1, max_length=50)] = Field(
+        description="Networks that may open SSH (TCP 22) to the bastion. Required; the whole "
+        "internet is refused.",
+    )
+    instance_type: Annotated[str, Field(pattern=INSTANCE_TYPE_PATTERN)] = Field(
+        "t3.micro", description="Bastion instance type. Default t3.micro: a jump box needs little."
+    )
+    key_name: Annotated[str, Field(pattern=KEY_NAME_PATTERN)] | None = Field(
+        None, description="EC2 key pair of the bastion. Default none: reach it through SSM."
+    )
+
+
+class Vpn(Strict):
+    client_cidr: Cidr = Field(
+        description="Addresses handed to VPN clients, /12 to /22; must not overlap the VPC."
+    )
+    server_certificate_arn: Annotated[str, Field(pattern="^" + ACM_ARN_PATTERN)] = Field(
+        description="ACM certificate of the VPN endpoint."
+    )
+    client_certificate_arn: Annotated[str, Field(pattern="^" + ACM_ARN_PATTERN)] = Field(
+        description="ACM certificate of the root CA that signs client certificates (mutual TLS)."
+    )
+
+
+class Access(Strict):
+    ssm: bool = Field(
+        True,
+        description="SSM Session Manager on hosts and bastion: a shell with no inbound port. Default on.",
+    )
+    bastion: Bastion | None = Field(None, description="SSH jump box in a public subnet. Default none.")
+    vpn: Vpn | None = Field(None, description="AWS Client VPN endpoint into the VPC. Default none.")
+
+
+class Scaling(Strict):
+    min: Annotated[int, Field(ge=0, le=1000)] = Field(description="Fewest tasks.")
+    max: Annotated[int, Field(ge=1, le=1000)] = Field(description="Most tasks.")
+    cpu_percent: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        None, description="Target average CPU utilisation, percent."
+    )
+    memory_percent: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        None, description="Target average memory utilisation, percent."
+    )
+    requests_per_target: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None, description="Target ALB requests per task per minute (services with a load balancer)."
+    )
+
+
+class HealthCheck(Strict):
+    path: Annotated[str, Field(pattern=HEALTH_PATH_PATTERN)] = Field(
+        "/", description="HTTP path the load balancer checks. Default /."
+    )
+    grace_seconds: Annotated[int, Field(ge=0, le=2_147_483_647)] = Field(
+        60, description="Seconds after a task starts before failed checks count. Default 60."
+    )
+
+
+class Https(Strict):
+    certificate_arn: Annotated[str, Field(pattern="^" + ACM_ARN_PATTERN)] = Field(
+        description="ACM certificate for the HTTPS listener."
+    )
+    ssl_policy: Annotated[str, Field(pattern=TLS_POLICY_PATTERN)] = Field(
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        description="TLS policy of the HTTPS listener; TLS 1.2 or newer only. Default "
+        "ELBSecurityPolicy-TLS13-1-2-2021-06, AWS's recommended policy.",
+    )
+
+
+class Service(Strict):
+    image: Annotated[str, Field(pattern=IMAGE_PATTERN)] = Field(description="Container image. Required.")
+    port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        None, description="Container port. Required unless `expose` is none."
+    )
+    expose: Literal["public", "internal", "none"] | None = Field(
+        None,
+        description="public: internet-facing ALB; internal: ALB inside the VPC; none: no load balancer "
+        "(a worker). Default: internal when `port` is set, else none. Nothing is public by accident.",
+    )
+    launch_type: Literal["ec2", "fargate"] | None = Field(
+        None, description="Where tasks run. Default: ec2 when `cluster.instances` exists, else fargate."
+    )
+    cpu: Annotated[int, Field(ge=128, le=16384)] = Field(256, description="CPU units (1024 = 1 vCPU). Default 256.")
+    memory: Annotated[int, Field(ge=128, le=122880)] = Field(
+        512, description="Memory in MiB; Fargate accepts only its published cpu/memory pairs. Default 512."
+    )
+    count: Annotated[int, Field(ge=0, le=1000)] | None = Field(
+        None,
+        description="Desired tasks. Default 2 (one per AZ survives an outage), or `scaling.min` "
+        "when scaling is set.",
+    )
+    scaling: Scaling | None = Field(None, description="Target-tracking autoscaling. Default none.")
+    health_check: HealthCheck | None = Field(
+        None, description="Load balancer health check. Default path / with a 60 s grace period."
+    )
+    https: Https | None = Field(
+        None, description="HTTPS listener on 443, with HTTP 80 redirecting to it. Default: HTTP 80 only."
+    )
+    allowed_cidrs: Annotated[list[SourceCidr], Field(min_length=1, max_length=50)] | None = Field(
+        None,
+        description="Who may reach a public ALB. Default [0.0.0.0/0]: a public service is for everyone. "
+        "Only for `expose: public`.",
+    )
+    environment: dict[EnvName, str] = Field(
+        default_factory=dict, description="Environment variables; values are kept as written, as strings."
+    )
+    secrets: dict[EnvName, Annotated[str, Field(pattern=SECRET_ARN_PATTERN)]] = Field(
+        default_factory=dict,
+        description="Environment variables read at start from Secrets Manager or SSM parameter ARNs; "
+        "the execution role may read exactly these.",
+    )
+    command: Annotated[list[str], Field(min_length=1)] | None = Field(
+        None, description="Command overriding the image's. Default: the image's own."
+    )
+    talks_to: list[Name] = Field(
+        default_factory=list,
+        description="Internal services this one may call through their ALB. Default none.",
+    )
+    exec: bool = Field(
+        False,
+        description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",
+    )
+
+    @property
+    def resolved_expose(self) -> str:
+        if self.expose is not None:
+            return self.expose
+        return "internal" if self.port is not None else "none"
+
+    @property
+    def has_load_balancer(self) -> bool:
+        return self.resolved_expose != "none"
+
+    @property
+    def resolved_count(self) -> int:
+        if self.count is not None:
+            return self.count
+        return self.scaling.min if self.scaling else 2
+
+    @property
+    def resolved_allowed_cidrs(self) -> list[str]:
+        return list(self.allowed_cidrs) if self.allowed_cidrs else ["0.0.0.0/0"]
+
+    @property
+    def resolved_health_check(self) -> HealthCheck:
+        return self.health_check or HealthCheck()
+
+
+class Catalog(Strict):
+    portfolio: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        description="Display name of the Service Catalog portfolio."
+    )
+    owner: Annotated[str, Field(min_length=1, max_length=50)] = Field(
+        description="Owner shown on the portfolio and its products."
+    )
+    principals: list[Annotated[str, Field(pattern=PRINCIPAL_ARN_PATTERN)]] = Field(
+        default_factory=list,
+        description="IAM roles, users or groups that may launch the products. Default none.",
+    )
+    local_role_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")] | None = Field(
+        None,
+        description="Name of an existing launch role in each account (LocalRoleName). Default: a "
+        "least-privilege launch role generated from the templates.",
+    )
+
+
+TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w .:/=+@-]+$")]
+TagValue = Annotated[str, Field(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
+
+
+class Blueprint(Strict):
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(
+        description="Application name: 1-32 of a-z, 0-9 and '-', starting with a letter. Names the "
+        "output directory and template descriptions. Required.",
+    )
+    description: Annotated[str, Field(max_length=1024)] | None = Field(
+        None, description="What the application is, shown on the root stack. Optional."
+    )
+    tags: Annotated[dict[TagKey, TagValue], Field(max_length=40)] = Field(
+        default_factory=dict, description="Tags applied to every taggable resource and stack."
+    )
+    network: Network = Field(default_factory=Network, description="The VPC. All keys optional.")
+    cluster: Cluster = Field(default_factory=Cluster, description="The ECS cluster. All keys optional.")
+    access: Access = Field(default_factory=Access, description="How operators reach private hosts.")
+    services: Annotated[dict[Name, Service], Field(min_length=1, max_length=200)] = Field(
+        description="The application's services, by name. At least one."
+    )
+    catalog: Catalog | None = Field(
+        None, description="Emit a Service Catalog portfolio (catalog.yaml). Default none."
+    )
+
+    def launch_type(self, service_name: str) -> str:
+        """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""
+        chosen = self.services[service_name].launch_type
+        if chosen is not None:
+            return chosen
+        return "ec2" if self.cluster.instances is not None else "fargate"
+
+    @property
+    def az_count(self) -> int:
+        zones = self.network.availability_zones
+        return zones if isinstance(zones, int) else len(zones)
+
+
+# Task sizes Fargate accepts: CPU units -> allowed memory in MiB.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}

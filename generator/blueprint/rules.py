@@ -1,0 +1,261 @@
+"""Rules that span several fields of a blueprint (SPEC section 2), each giving a located error."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+from difflib import get_close_matches
+
+from generator.blueprint.errors import KeyPath
+from generator.blueprint.model import FARGATE_MEMORY, Blueprint
+from generator.ids import logical_id
+from generator.subnets import max_azs
+
+Problem = tuple[KeyPath, str]
+Rule = Callable[[Blueprint], Iterator[Problem]]
+
+NAT_FREE_ENDPOINTS = {"s3", "ecr", "ecs", "logs"}
+WHOLE_INTERNET = {"0.0.0.0/0", "::/0"}
+
+
+def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
+    for key in blueprint.tags:
+        if key.lower().startswith("aws:"):
+            yield ("tags", key), "tag keys starting with `aws:` are reserved for AWS"
+
+
+def description_size(blueprint: Blueprint) -> Iterator[Problem]:
+    if blueprint.description is not None and len(blueprint.description.encode()) > 1024:
+        yield ("description",), "is longer than 1024 bytes (CloudFormation's limit for a description)"
+
+
+def vpc_has_room(blueprint: Blueprint) -> Iterator[Problem]:
+    network = ipaddress.IPv4Network(blueprint.network.cidr)
+    if not 16 <= network.prefixlen <= 24:
+        yield ("network", "cidr"), f"prefix /{network.prefixlen} is outside /16 to /24"
+        return
+    fits = max_azs(network.prefixlen)
+    if blueprint.az_count > fits:
+        yield (
+            ("network", "cidr"),
+            f"a /{network.prefixlen} VPC holds subnets for at most {fits} availability zones "
+            f"(load balancers need /27 subnets or larger); use a larger block such as "
+            f"/{network.prefixlen - 1} or fewer zones",
+        )
+
+
+def distinct_zones(blueprint: Blueprint) -> Iterator[Problem]:
+    zones = blueprint.network.availability_zones
+    if isinstance(zones, int):
+        return
+    seen: set[str] = set()
+    for index, zone in enumerate(zones):
+        if zone in seen:
+            yield ("network", "availability_zones", index), f"{zone} is listed twice"
+        seen.add(zone)
+    regions = {zone[:-1] for zone in zones}
+    if len(regions) > 1:
+        yield ("network", "availability_zones"), f"zones span several regions ({', '.join(sorted(regions))})"
+
+
+def distinct_endpoints(blueprint: Blueprint) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, endpoint in enumerate(blueprint.network.endpoints):
+        if endpoint in seen:
+            yield ("network", "endpoints", index), f"{endpoint} is listed twice"
+        seen.add(endpoint)
+
+
+def no_nat_needs_endpoints(blueprint: Blueprint) -> Iterator[Problem]:
+    if blueprint.network.nat_gateways != "none":
+        return
+    missing = sorted(NAT_FREE_ENDPOINTS - set(blueprint.network.endpoints))
+    if missing:
+        yield (
+            ("network", "nat_gateways"),
+            "`none` leaves private subnets without a way to ECR, ECS and CloudWatch Logs; add the "
+            f"endpoints {', '.join(missing)} (s3 serves ECR's image layers) or use `single`",
+        )
+    for name, service in blueprint.services.items():
+        if ".dkr.ecr." not in service.image:
+            yield (
+                ("services", name, "image"),
+                "with `network.nat_gateways: none` tasks can pull only from a private ECR registry "
+                "(ACCOUNT.dkr.ecr.REGION.amazonaws.com/...)",
+            )
+
+
+def instances_min_max(blueprint: Blueprint) -> Iterator[Problem]:
+    instances = blueprint.cluster.instances
+    if instances and instances.min > instances.max:
+        yield ("cluster", "instances", "min"), f"min ({instances.min}) is greater than max ({instances.max})"
+
+
+def cluster_has_capacity(blueprint: Blueprint) -> Iterator[Problem]:
+    if blueprint.cluster.instances is None and blueprint.cluster.fargate is False:
+        yield ("cluster", "fargate"), "the cluster has no capacity: set `instances` or leave Fargate on"
+
+
+def bastion_not_world(blueprint: Blueprint) -> Iterator[Problem]:
+    bastion = blueprint.access.bastion
+    if bastion is None:
+        return
+    for index, cidr in enumerate(bastion.allowed_cidrs):
+        if ipaddress.ip_network(cidr).prefixlen == 0:
+            yield (
+                ("access", "bastion", "allowed_cidrs", index),
+                f"{cidr} opens SSH to the whole internet; list your office or VPN ranges instead "
+                "(or use SSM Session Manager, which needs no open port)",
+            )
+
+
+def vpn_client_cidr(blueprint: Blueprint) -> Iterator[Problem]:
+    vpn = blueprint.access.vpn
+    if vpn is None:
+        return
+    client = ipaddress.IPv4Network(vpn.client_cidr)
+    if not 12 <= client.prefixlen <= 22:
+        yield ("access", "vpn", "client_cidr"), f"prefix /{client.prefixlen} is outside /12 to /22 (Client VPN's range)"
+    if client.overlaps(ipaddress.IPv4Network(blueprint.network.cidr)):
+        yield (
+            ("access", "vpn", "client_cidr"),
+            f"{vpn.client_cidr} overlaps the VPC ({blueprint.network.cidr}); VPN clients need their own range",
+        )
+
+
+def unique_logical_ids(blueprint: Blueprint) -> Iterator[Problem]:
+    owners: dict[str, str] = {}
+    for name in blueprint.services:
+        key = logical_id(name)
+        if key in owners:
+            yield (
+                ("services", name),
+                f"`{name}` and `{owners[key]}` both become the CloudFormation name {key}; rename one",
+            )
+        else:
+            owners[key] = name
+
+
+def service_exposure(blueprint: Blueprint) -> Iterator[Problem]:
+    for name, service in blueprint.services.items():
+        path: KeyPath = ("services", name)
+        expose = service.resolved_expose
+        if expose != "none" and service.port is None:
+            yield (*path, "expose"), f"a {expose} service needs a `port` for its load balancer to reach"
+        if expose != "public" and service.allowed_cidrs is not None:
+            yield (
+                (*path, "allowed_cidrs"),
+                "only a public service takes allowed_cidrs; an internal ALB admits only the services "
+                "that list it in talks_to",
+            )
+        if expose == "none":
+            for key in ("https", "health_check"):
+                if getattr(service, key) is not None:
+                    yield (*path, key), "a service with `expose: none` has no load balancer to use this"
+            if service.scaling and service.scaling.requests_per_target is not None:
+                yield (
+                    (*path, "scaling", "requests_per_target"),
+                    "a service with `expose: none` has no load balancer to count requests",
+                )
+
+
+def launch_type_has_capacity(blueprint: Blueprint) -> Iterator[Problem]:
+    cluster = blueprint.cluster
+    for name, service in blueprint.services.items():
+        launch_type = blueprint.launch_type(name)
+        if launch_type == "ec2" and cluster.instances is None:
+            yield (
+                ("services", name, "launch_type"),
+                "`ec2` needs EC2 hosts: add `cluster.instances` or use `launch_type: fargate`",
+            )
+        if launch_type == "fargate" and not cluster.offers_fargate:
+            yield (
+                ("services", name, "launch_type"),
+                "`fargate` needs Fargate capacity: set `cluster.fargate: true`",
+            )
+        if launch_type == "fargate" and service.memory not in FARGATE_MEMORY.get(service.cpu, ()):
+            yield (("services", name, "memory"), _fargate_size_message(service.cpu, service.memory))
+
+
+def _fargate_size_message(cpu: int, memory: int) -> str:
+    allowed = FARGATE_MEMORY.get(cpu)
+    if allowed is None:
+        return f"Fargate has no task size with cpu {cpu}; use one of {', '.join(map(str, FARGATE_MEMORY))}"
+    return (
+        f"Fargate does not run cpu {cpu} with memory {memory}; with cpu {cpu} memory is one of "
+        f"{', '.join(map(str, allowed))}"
+    )
+
+
+def count_within_scaling(blueprint: Blueprint) -> Iterator[Problem]:
+    for name, service in blueprint.services.items():
+        scaling = service.scaling
+        if scaling is None:
+            continue
+        path: KeyPath = ("services", name, "scaling")
+        if scaling.min > scaling.max:
+            yield (*path, "min"), f"min ({scaling.min}) is greater than max ({scaling.max})"
+        elif service.count is not None and not scaling.min <= service.count <= scaling.max:
+            yield (
+                ("services", name, "count"),
+                f"count ({service.count}) must lie between scaling.min ({scaling.min}) and max ({scaling.max})",
+            )
+        if scaling.cpu_percent is None and scaling.memory_percent is None and scaling.requests_per_target is None:
+            yield path, "give at least one target: cpu_percent, memory_percent or requests_per_target"
+
+
+def talks_to_internal_services(blueprint: Blueprint) -> Iterator[Problem]:
+    for name, service in blueprint.services.items():
+        seen: set[str] = set()
+        for index, target in enumerate(service.talks_to):
+            path: KeyPath = ("services", name, "talks_to", index)
+            if target in seen:
+                yield path, f"{target} is listed twice"
+            seen.add(target)
+            callee = blueprint.services.get(target)
+            if target == name:
+                yield path, "a service cannot list itself; it reaches its own tasks without a load balancer"
+            elif callee is None:
+                yield path, f"there is no service `{target}`{_suggest(target, list(blueprint.services))}"
+            elif callee.resolved_expose != "internal":
+                yield (
+                    path,
+                    f"`{target}` is {callee.resolved_expose}, not internal; talks_to opens a path to an "
+                    "internal load balancer only",
+                )
+
+
+def environment_and_secrets_disjoint(blueprint: Blueprint) -> Iterator[Problem]:
+    for name, service in blueprint.services.items():
+        for key in sorted(set(service.environment) & set(service.secrets)):
+            yield ("services", name, "secrets", key), f"{key} is also in environment; give it once"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = get_close_matches(word, choices, n=1)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+RULES: tuple[Rule, ...] = (
+    tag_keys,
+    description_size,
+    vpc_has_room,
+    distinct_zones,
+    distinct_endpoints,
+    no_nat_needs_endpoints,
+    instances_min_max,
+    cluster_has_capacity,
+    bastion_not_world,
+    vpn_client_cidr,
+    unique_logical_ids,
+    service_exposure,
+    launch_type_has_capacity,
+    count_within_scaling,
+    talks_to_internal_services,
+    environment_and_secrets_disjoint,
+)
+
+
+def problems(blueprint: Blueprint) -> Iterator[Problem]:
+    for rule in RULES:
+        yield from rule(blueprint)

@@ -1,0 +1,139 @@
+"""The `blueprint` command: argument parsing and exit codes only; the work is in the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator import __version__
+
+EXIT_OK = 0
+EXIT_INVALID = 1  # templates fail lint or audit, or output/ is stale
+EXIT_USAGE = 2  # bad input or usage
+
+DEFAULT_BLUEPRINTS = "blueprints/*.yaml"
+
+
+class UsageError(Exception):
+    pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"blueprint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("blueprint: interrupted; output left as it was", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blueprint",
+        description="Turn a YAML blueprint into validated, nested CloudFormation for Amazon ECS.",
+        epilog="Exit codes: 0 success; 1 templates fail validation or output is stale; 2 bad input or usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    build = commands.add_parser(
+        "build", help="validate, generate, lint and write DIR/<name>/",
+        description="Validate each blueprint, generate its templates, lint them, and write DIR/<name>/ "
+        "atomically. A blueprint that fails writes nothing.",
+    )
+    build.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                       help=f"blueprint files (default: {DEFAULT_BLUEPRINTS})")
+    build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
+                       help="output directory (default: output)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    build.set_defaults(run=_run_build, write=True)
+
+    check = commands.add_parser(
+        "check", help="exit 1 when DIR is not what the blueprints generate",
+        description="Build each blueprint without writing, and compare with DIR/<name>/. "
+        "Exit 1 naming the stale files.",
+    )
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                       help=f"blueprint files (default: {DEFAULT_BLUEPRINTS})")
+    check.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
+                       help="output directory to compare with (default: output)")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    check.set_defaults(run=_run_build, write=False)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the blueprint format",
+                                 description="Print the JSON Schema of blueprint format 1, for editors.")
+    schema.set_defaults(run=_run_schema)
+    return parser
+
+
+def _blueprint_files(files: list[Path]) -> list[Path]:
+    if files:
+        return files
+    found = sorted(Path().glob(DEFAULT_BLUEPRINTS))
+    if not found:
+        raise UsageError(f"no blueprint files given and none match {DEFAULT_BLUEPRINTS}")
+    return found
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from generator.blueprint import BlueprintErrors
+    from generator.output import OutputError
+    from generator.pipeline import ValidationFailed, build
+
+    worst = EXIT_OK
+    names: dict[str, Path] = {}
+    for path in _blueprint_files(args.files):
+        started = time.perf_counter()
+        try:
+            result = build(path, args.output, write=args.write)
+        except BlueprintErrors as exc:
+            print(exc.render(), file=sys.stderr)
+            worst = max(worst, EXIT_USAGE)
+            continue
+        except ValidationFailed as exc:
+            print(str(exc), file=sys.stderr)
+            print(f"{path}: templates fail validation; nothing written", file=sys.stderr)
+            worst = max(worst, EXIT_INVALID)
+            continue
+        except OutputError as exc:
+            print(f"{path}: error: {exc}", file=sys.stderr)
+            worst = max(worst, EXIT_USAGE)
+            continue
+        name = result.blueprint.name
+        if name in names:
+            print(f"{path}:1:1: error: name: `{name}` is also the name of {names[name]}; "
+                  "both would write the same directory", file=sys.stderr)
+            worst = max(worst, EXIT_USAGE)
+            continue
+        names[name] = path
+        seconds = time.perf_counter() - started
+        if args.write:
+            if not args.quiet:
+                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, lint clean) in {seconds:.1f}s")
+        elif result.stale:
+            for stale in result.stale:
+                print(f"{result.directory / stale}: stale: differs from what {path} generates", file=sys.stderr)
+            print(f"{path}: {result.directory}/ is stale; run `blueprint build` (or `make templates`)",
+                  file=sys.stderr)
+            worst = max(worst, EXIT_INVALID)
+        elif not args.quiet:
+            print(f"{path}: {result.directory}/ is up to date")
+    return worst
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from generator.blueprint.schema import schema_json
+
+    sys.stdout.write(schema_json())
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""What every stack builder shares: a described template, tags on everything, list outputs."""
+
+from __future__ import annotations
+
+from troposphere import AWSObject, Tags, Template, autoscaling
+
+from generator.blueprint.model import Blueprint
+
+
+def new_template(blueprint: Blueprint, what: str) -> Template:
+    template = Template()
+    template.set_version("2010-09-09")
+    template.set_description(f"{blueprint.name}: {what}. Generated from blueprint {blueprint.name!r}; do not edit.")
+    return template
+
+
+def name_tag(blueprint: Blueprint, *parts: str) -> Tags:
+    return Tags(Name="-".join((blueprint.name, *parts)))
+
+
+def apply_tags(template: Template, blueprint: Blueprint) -> Template:
+    """Give every taggable resource the blueprint's tags; a resource's own tags (Name) win."""
+    if not blueprint.tags:
+        return template
+    for resource in template.resources.values():
+        if "Tags" not in resource.props:
+            continue
+        if isinstance(resource, autoscaling.AutoScalingGroup):
+            _tag_auto_scaling_group(resource, blueprint.tags)
+        elif resource.props["Tags"][0] is dict:
+            own = dict(resource.properties.get("Tags", {}))
+            resource.properties["Tags"] = {**blueprint.tags, **own}
+        else:
+            resource.properties["Tags"] = _merge(blueprint.tags, resource.properties.get("Tags"))
+    return template
+
+
+def _merge(common: dict[str, str], own: object) -> Tags:
+    merged = Tags(**common)
+    if isinstance(own, Tags):
+        own_keys = {tag["Key"] for tag in own.tags if isinstance(tag, dict)}
+        merged.tags = [tag for tag in merged.tags if tag["Key"] not in own_keys] + own.tags
+    return merged
+
+
+def _tag_auto_scaling_group(group: AWSObject, common: dict[str, str]) -> None:
+    own = list(group.properties.get("Tags", []))
+    own_keys = {tag.properties["Key"] for tag in own}
+    extra = [autoscaling.Tag(key, value, True) for key, value in common.items() if key not in own_keys]
+    group.properties["Tags"] = extra + own

@@ -1,0 +1,76 @@
+"""root.yaml: one nested stack per child, wiring child outputs into child parameters.
+
+A child's parameter is fed, in this order, by: an explicit input the plan gives it; else the output
+of the same name of an earlier child; else, when it has a default, a root parameter of the same name
+(so every knob is settable at deploy time and listed in parameters.json). No exports anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from troposphere import GetAtt, Output, Parameter, Ref, Tags, Template, cloudformation
+
+from generator.blueprint.model import Blueprint
+from generator.stacks.common import new_template
+
+
+@dataclass(frozen=True)
+class Child:
+    """A nested stack: its logical ID in root.yaml, its file, its template, explicit inputs."""
+
+    name: str
+    filename: str
+    template: Template
+    inputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # parameter -> (child, output)
+    surfaced_outputs: Mapping[str, str] = field(default_factory=dict)  # root output -> child output
+
+
+class WiringError(Exception):
+    """A child needs a value no sibling provides: a bug in a stack builder, not in the blueprint."""
+
+
+def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
+    template = new_template(blueprint, blueprint.description or "root stack nesting the application's stacks")
+    providers: dict[str, str] = {}
+    root_parameters: dict[str, Parameter] = {}
+    for child in children:
+        parameters: dict[str, object] = {}
+        depends: set[str] = set()
+        for name, parameter in child.template.parameters.items():
+            if name in child.inputs:
+                source, output = child.inputs[name]
+                parameters[name] = GetAtt(source, f"Outputs.{output}")
+                depends.add(source)
+            elif name in providers:
+                parameters[name] = GetAtt(providers[name], f"Outputs.{name}")
+                depends.add(providers[name])
+            elif "Default" in parameter.properties:
+                root_parameters.setdefault(name, _pass_through(parameter))
+                parameters[name] = Ref(name)
+            else:
+                raise WiringError(f"{child.filename}: nothing provides parameter {name}")
+        stack = cloudformation.Stack(child.name, TemplateURL=child.filename)
+        if parameters:
+            stack.Parameters = parameters
+        if blueprint.tags:
+            stack.Tags = Tags(**blueprint.tags)
+        template.add_resource(stack)
+        for output in child.template.outputs:
+            providers.setdefault(output, child.name)
+        for root_output, child_output in child.surfaced_outputs.items():
+            template.add_output(Output(
+                root_output, Description=child.template.outputs[child_output].Description,
+                Value=GetAtt(child.name, f"Outputs.{child_output}"),
+            ))
+    for parameter in root_parameters.values():
+        template.add_parameter(parameter)
+    return template
+
+
+def _pass_through(parameter: Parameter) -> Parameter:
+    copied = Parameter(parameter.title)
+    for key, value in parameter.properties.items():
+        copied.properties[key] = value
+    return copied
