@@ -225,6 +225,52 @@ def talks_to_internal_services(blueprint: Blueprint) -> Iterator[Problem]:
                 )
 
 
+def talks_to_without_cycles(blueprint: Blueprint) -> Iterator[Problem]:
+    """A caller's stack adds the rules into its callee's load balancer group, so it is nested after the
+    callee; services that call each other in a circle would need each other first."""
+    order = call_order(blueprint)
+    if order is not None:
+        return
+    remaining = _cycle_members(blueprint)
+    first = min(remaining)
+    yield (
+        ("services", first, "talks_to"),
+        f"services {', '.join(sorted(remaining))} call each other in a circle; format 1 nests each caller after "
+        "its callee, so one direction must go (or be handled inside one service)",
+    )
+
+
+def call_order(blueprint: Blueprint) -> list[str] | None:
+    """Services with every callee before its callers (ties by blueprint order), or None on a cycle."""
+    ordered: list[str] = []
+    placed: set[str] = set()
+    pending = list(blueprint.services)
+    while pending:
+        ready = [name for name in pending
+                 if all(t in placed or t not in blueprint.services or t == name
+                        for t in blueprint.services[name].talks_to)]
+        if not ready:
+            return None
+        ordered.append(ready[0])
+        placed.add(ready[0])
+        pending.remove(ready[0])
+    return ordered
+
+
+def _cycle_members(blueprint: Blueprint) -> set[str]:
+    remaining = set(blueprint.services)
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(remaining):
+            callees = {t for t in blueprint.services[name].talks_to if t in remaining and t != name}
+            callers = {n for n in remaining if name in blueprint.services[n].talks_to and n != name}
+            if not callees or not callers:
+                remaining.discard(name)
+                changed = True
+    return remaining
+
+
 def environment_and_secrets_disjoint(blueprint: Blueprint) -> Iterator[Problem]:
     for name, service in blueprint.services.items():
         for key in sorted(set(service.environment) & set(service.secrets)):
@@ -252,6 +298,7 @@ RULES: tuple[Rule, ...] = (
     launch_type_has_capacity,
     count_within_scaling,
     talks_to_internal_services,
+    talks_to_without_cycles,
     environment_and_secrets_disjoint,
 )
 
