@@ -70,14 +70,17 @@ def load_blueprint(path: str | Path) -> Blueprint:
 
 def load_blueprint_bytes(data: bytes, filename: str) -> Blueprint:
     try:
-        raw, positions = parse(decode(data))
+        raw, positions, problems = parse(decode(data))
     except SourceError as exc:
         raise BlueprintErrors(filename, exc.errors) from None
     try:
         blueprint = Blueprint.model_validate(raw)
     except ValidationError as exc:
-        raise BlueprintErrors(filename, _translate(exc, raw, positions)) from None
-    problems = [positions.error(path, message) for path, message in rules.problems(blueprint)]
+        # A duplicate key or an unreadable value is reported already; its place needs no second error.
+        reported = {problem.path for problem in problems}
+        errors = [error for error in _translate(exc, raw, positions) if error.path not in reported]
+        raise BlueprintErrors(filename, problems + errors) from None
+    problems += [positions.error(path, message) for path, message in rules.problems(blueprint)]
     if problems:
         raise BlueprintErrors(filename, problems)
     return blueprint
@@ -85,18 +88,34 @@ def load_blueprint_bytes(data: bytes, filename: str) -> Blueprint:
 
 def _translate(exc: ValidationError, raw: Any, positions: Positions) -> list[BlueprintError]:
     found: list[tuple[KeyPath, dict[str, Any]]] = [(_data_path(raw, error["loc"]), error) for error in exc.errors()]
-    # A union (an AZ count or a list of AZ names) fails once per branch; when one branch got
-    # deeper into the value, the shallow "wrong type" failures of the others are noise.
-    deepest = [path for path, _ in found]
     errors: list[BlueprintError] = []
+    wrong_types: dict[KeyPath, list[dict[str, Any]]] = {}
     for path, error in found:
-        shadowed = error["type"] in _TYPE_WORDS and any(
-            len(other) > len(path) and other[: len(path)] == path for other in deepest
-        )
-        if shadowed:
-            continue
-        errors.append(_located(path, error, positions))
+        if error["type"] not in _TYPE_WORDS:
+            errors.append(_located(path, error, positions))
+        elif not _shadowed(path, found):
+            wrong_types.setdefault(path, []).append(error)
+    for path, group in wrong_types.items():
+        errors.append(positions.error(path, _wrong_type_message(group)))
     return _merge_same_place(errors)
+
+
+def _shadowed(path: KeyPath, found: list[tuple[KeyPath, dict[str, Any]]]) -> bool:
+    """A union (an AZ count or a list of AZ names) fails once per branch; when one branch took the
+    value's type and failed deeper or on the value itself, the "wrong type" failures of the others are noise."""
+    return any(
+        other[: len(path)] == path and (len(other) > len(path) or error["type"] not in _TYPE_WORDS)
+        for other, error in found
+    )
+
+
+def _wrong_type_message(group: list[dict[str, Any]]) -> str:
+    expected = " or ".join(dict.fromkeys(_TYPE_WORDS[error["type"]] for error in group))
+    value = group[0].get("input")
+    message = f"expected {expected}, got {_describe(value)}"
+    if "a string" in expected and not isinstance(value, (dict, list, type(None))):
+        message += "; put it in quotes to keep it as text"
+    return message
 
 
 def _merge_same_place(errors: list[BlueprintError]) -> list[BlueprintError]:
@@ -136,8 +155,6 @@ def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> Blue
         return BlueprintError(*positions.locate(path[:-1]), path, f"required key `{path[-1]}` is missing")
     if kind == "extra_forbidden":
         return positions.error(path, _unknown_key_message(path), key=True)
-    if kind in _TYPE_WORDS:
-        return positions.error(path, f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}")
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
         meaning = PATTERN_MEANINGS.get(pattern, f"text matching {pattern}")
@@ -147,6 +164,19 @@ def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> Blue
         return positions.error(path, f"{_describe(value)} is not one of {expected}")
     if kind == "value_error":
         return positions.error(path, str(error["ctx"]["error"]))
+    ctx = error.get("ctx", {})
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = f"at least {ctx['ge']}" if kind == "greater_than_equal" else f"at most {ctx['le']}"
+        return positions.error(path, f"must be {bound}, got {value!r}")
+    if kind in ("too_short", "too_long"):
+        noun = "entries" if isinstance(value, dict) else "items"
+        bound = f"at least {ctx['min_length']}" if kind == "too_short" else f"at most {ctx['max_length']}"
+        return positions.error(path, f"needs {bound} {noun}, got {ctx['actual_length']}")
+    if kind == "string_too_short":
+        return positions.error(path, "must not be empty" if ctx["min_length"] == 1 else
+                               f"needs at least {ctx['min_length']} characters, got {_describe(value)}")
+    if kind == "string_too_long":
+        return positions.error(path, f"is {len(value)} characters long; at most {ctx['max_length']} allowed")
     message = error["msg"].replace("Input should be", "should be").replace("Value should have", "should have")
     return positions.error(path, f"{message}, got {_describe(value)}")
 
@@ -161,7 +191,8 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        shown = value if len(value) <= 60 else value[:40] + "..."
+        return f"the string {shown!r}"
     return f"{type(value).__name__} {value!r}"
 
 

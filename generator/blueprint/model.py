@@ -31,34 +31,45 @@ TLS_POLICY_PATTERN = r"^ELBSecurityPolicy-(TLS13-1-[23]|FS-1-2|TLS-1-2)[A-Za-z0-
 Endpoint = Literal["s3", "ecr", "logs", "ecs", "ssm", "secretsmanager", "sts"]
 
 
-def _ipv4_network(text: str) -> str:
-    """An IPv4 network in CIDR notation with its host bits zero."""
+def _network(text: str, example: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise ValueError(f"{text!r} is not a CIDR block such as 10.0.0.0/16") from None
-    if network.version != 4:
-        raise ValueError(f"{text!r} is IPv6; format 1 builds IPv4 networks")
+        raise ValueError(f"{text!r} is not a CIDR block such as {example}") from None
+    if "/" not in text:
+        raise ValueError(f"{text!r} has no prefix length; write a CIDR block such as {example}")
     if str(network) != text:
         raise ValueError(f"{text!r} has host bits set; did you mean {network}?")
+    return network
+
+
+def _ipv4_network(text: str) -> str:
+    """An IPv4 network in CIDR notation with its host bits zero."""
+    if _network(text, "10.0.0.0/16").version != 4:
+        raise ValueError(f"{text!r} is IPv6; format 1 builds IPv4 networks")
     return text
 
 
 def _client_cidr(text: str) -> str:
-    """Any IPv4 or IPv6 CIDR; the whole internet is judged by the field that uses it."""
-    try:
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a CIDR block such as 203.0.113.0/24") from None
-    if str(network) != text:
-        raise ValueError(f"{text!r} has host bits set; did you mean {network}?")
-    if network.version != 4:
+    """Any IPv4 CIDR; the whole internet is judged by the field that uses it."""
+    if _network(text, "203.0.113.0/24").version != 4:
         raise ValueError(f"{text!r} is IPv6; the VPC and its load balancers are IPv4-only in format 1")
     return text
 
 
+def _ssh_cidr(text: str) -> str:
+    """A network that may open SSH to the bastion: never the whole internet (SPEC 5.6), IPv4 or IPv6."""
+    if _network(text, "203.0.113.0/24").prefixlen == 0:
+        raise ValueError(
+            f"{text} opens SSH to the whole internet; list your office or VPN ranges instead "
+            "(or use SSM Session Manager, which needs no open port)"
+        )
+    return _client_cidr(text)
+
+
 Cidr = Annotated[str, AfterValidator(_ipv4_network)]
 SourceCidr = Annotated[str, AfterValidator(_client_cidr)]
+SshCidr = Annotated[str, AfterValidator(_ssh_cidr)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
 
@@ -137,7 +148,7 @@ class Cluster(Strict):
 
 
 class Bastion(Strict):
-    allowed_cidrs: Annotated[list[SourceCidr], Field(min_length=1, max_length=50)] = Field(
+    allowed_cidrs: Annotated[list[SshCidr], Field(min_length=1, max_length=50)] = Field(
         description="Networks that may open SSH (TCP 22) to the bastion. Required; the whole "
         "internet is refused.",
     )

@@ -15,7 +15,6 @@ Problem = tuple[KeyPath, str]
 Rule = Callable[[Blueprint], Iterator[Problem]]
 
 NAT_FREE_ENDPOINTS = {"s3", "ecr", "ecs", "logs"}
-WHOLE_INTERNET = {"0.0.0.0/0", "::/0"}
 
 
 def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
@@ -94,19 +93,6 @@ def instances_min_max(blueprint: Blueprint) -> Iterator[Problem]:
 def cluster_has_capacity(blueprint: Blueprint) -> Iterator[Problem]:
     if blueprint.cluster.instances is None and blueprint.cluster.fargate is False:
         yield ("cluster", "fargate"), "the cluster has no capacity: set `instances` or leave Fargate on"
-
-
-def bastion_not_world(blueprint: Blueprint) -> Iterator[Problem]:
-    bastion = blueprint.access.bastion
-    if bastion is None:
-        return
-    for index, cidr in enumerate(bastion.allowed_cidrs):
-        if ipaddress.ip_network(cidr).prefixlen == 0:
-            yield (
-                ("access", "bastion", "allowed_cidrs", index),
-                f"{cidr} opens SSH to the whole internet; list your office or VPN ranges instead "
-                "(or use SSM Session Manager, which needs no open port)",
-            )
 
 
 def vpn_client_cidr(blueprint: Blueprint) -> Iterator[Problem]:
@@ -291,7 +277,6 @@ RULES: tuple[Rule, ...] = (
     no_nat_needs_endpoints,
     instances_min_max,
     cluster_has_capacity,
-    bastion_not_world,
     vpn_client_cidr,
     unique_logical_ids,
     service_exposure,

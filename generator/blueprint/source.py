@@ -77,9 +77,16 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def parse(text: str) -> tuple[Any, Positions]:
-    """YAML text to plain data and positions; raises SourceError with located messages."""
-    loader = yaml.SafeLoader(text)
+def parse(text: str) -> tuple[Any, Positions, list[BlueprintError]]:
+    """YAML text to plain data, positions, and the problems that still leave the data readable.
+
+    Raises SourceError when the text is not one YAML mapping at all. Duplicate keys and values
+    YAML cannot construct are returned instead, so they are reported with the model's errors.
+    """
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise SourceError([_reader_error(text, exc)]) from None
     try:
         documents = []
         while loader.check_node():
@@ -90,12 +97,15 @@ def parse(text: str) -> tuple[Any, Positions]:
                     [BlueprintError(line, column, (), "several YAML documents; a blueprint is exactly one")]
                 )
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError([BlueprintError(line, column, (), f"invalid YAML: {problem}")]) from None
+        raise SourceError([_syntax_error(exc)]) from None
     except yaml.YAMLError as exc:
         raise SourceError([BlueprintError(1, 1, (), f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        # PyYAML composes nested nodes recursively: thousands of `[` exhaust the stack before our depth check.
+        mark = loader.get_mark()
+        raise SourceError(
+            [BlueprintError(mark.line + 1, mark.column + 1, (), f"nested deeper than {MAX_DEPTH} levels")]
+        ) from None
     finally:
         loader.dispose()
 
@@ -111,11 +121,27 @@ def parse(text: str) -> tuple[Any, Positions]:
             [BlueprintError(line, column, (), f"the file holds {kind}; a blueprint is a mapping of keys")]
         )
     positions = Positions()
-    errors: list[BlueprintError] = []
-    data = _convert(root, (), positions, errors, _Budget(), loader)
-    if errors:
-        raise SourceError(errors)
-    return data, positions
+    problems: list[BlueprintError] = []
+    data = _convert(root, (), positions, problems, _Budget(), loader)
+    return data, positions, problems
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> BlueprintError:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = f"invalid YAML: {exc.problem or exc.context or 'syntax error'}"
+    if "'\\t'" in message:
+        message += "; YAML does not allow tabs for indentation, use spaces"
+    elif exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+        message += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+    return BlueprintError(line, column, (), message)
+
+
+def _reader_error(text: str, exc: yaml.reader.ReaderError) -> BlueprintError:
+    line = text.count("\n", 0, exc.position) + 1
+    column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+    return BlueprintError(line, column, (), f"character U+{code:04X} is not allowed in YAML; is this a text file?")
 
 
 def _is_null(node: yaml.Node) -> bool:
@@ -151,8 +177,10 @@ def _convert(
         return node.value
     try:
         return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        errors.append(BlueprintError(*_mark(node), path, f"invalid value: {exc}"))
+    except (yaml.YAMLError, ValueError) as exc:
+        problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
+        message = f"YAML cannot read this value ({problem}); quote it if it is text"
+        errors.append(BlueprintError(*_mark(node), path, message))
         return None
 
 

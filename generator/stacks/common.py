@@ -45,6 +45,6 @@ def _merge(common: dict[str, str], own: object) -> Tags:
 
 def _tag_auto_scaling_group(group: AWSObject, common: dict[str, str]) -> None:
     own = list(group.properties.get("Tags", []))
-    own_keys = {tag.properties["Key"] for tag in own}
+    own_keys = {tag.data["Key"] for tag in own}
     extra = [autoscaling.Tag(key, value, True) for key, value in common.items() if key not in own_keys]
     group.properties["Tags"] = extra + own

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from awacs import logs as logs_actions
-from awacs.aws import Allow, PolicyDocument, Principal, Statement
-from awacs.sts import AssumeRole
-from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Region, Select, Sub, Template, ec2, iam, logs
+from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Region, Select, Sub, Template, ec2, logs
 
 from generator.blueprint.model import Blueprint
 from generator.ids import logical_id
 from generator.stacks.common import apply_tags, name_tag, new_template
+from generator.stacks.iam import service_role, statement
 from generator.stacks.security import allow_in, security_group
 from generator.subnets import carve
 
@@ -134,21 +133,14 @@ def _add_nat_gateways(template: Template, blueprint: Blueprint, public_subnets: 
 
 def _add_flow_logs(template: Template, blueprint: Blueprint, vpc: ec2.VPC) -> None:
     group = template.add_resource(logs.LogGroup("FlowLogGroup", RetentionInDays=LOG_RETENTION_DAYS))
-    role = template.add_resource(iam.Role(
-        "FlowLogRole",
-        Description="Lets VPC flow logs write to this VPC's flow log group, and nothing else",
-        AssumeRolePolicyDocument=PolicyDocument(Version="2012-10-17", Statement=[Statement(
-            Effect=Allow, Principal=Principal("Service", "vpc-flow-logs.amazonaws.com"), Action=[AssumeRole],
-        )]),
-        Policies=[iam.Policy(PolicyName="write-flow-logs", PolicyDocument=PolicyDocument(
-            Version="2012-10-17",
-            Statement=[Statement(
-                Effect=Allow,
-                Action=[logs_actions.CreateLogStream, logs_actions.PutLogEvents, logs_actions.DescribeLogStreams],
-                Resource=[GetAtt(group, "Arn")],
-            )],
-        ))],
-    ))
+    role = service_role(
+        template, "FlowLogRole", "vpc-flow-logs.amazonaws.com",
+        "Lets VPC flow logs write to this VPC's flow log group, and nothing else",
+        statements=[statement(
+            [logs_actions.CreateLogStream, logs_actions.PutLogEvents, logs_actions.DescribeLogStreams],
+            [GetAtt(group, "Arn")],
+        )],
+    )
     template.add_resource(ec2.FlowLog(
         "FlowLog", ResourceId=Ref(vpc), ResourceType="VPC", TrafficType="ALL",
         LogDestinationType="cloud-watch-logs", LogGroupName=Ref(group),

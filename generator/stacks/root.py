@@ -25,6 +25,7 @@ class Child:
     template: Template
     inputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # parameter -> (child, output)
     surfaced_outputs: Mapping[str, str] = field(default_factory=dict)  # root output -> child output
+    provides: bool = True  # whether siblings may take this child's outputs by name
 
 
 class WiringError(Exception):
@@ -57,8 +58,9 @@ def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
         if blueprint.tags:
             stack.Tags = Tags(**blueprint.tags)
         template.add_resource(stack)
-        for output in child.template.outputs:
-            providers.setdefault(output, child.name)
+        if child.provides:
+            for output in child.template.outputs:
+                providers.setdefault(output, child.name)
         for root_output, child_output in child.surfaced_outputs.items():
             template.add_output(Output(
                 root_output, Description=child.template.outputs[child_output].Description,

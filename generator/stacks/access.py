@@ -1,0 +1,165 @@
+"""access.yaml: how operators reach private hosts when SSM alone is not enough.
+
+SSM Session Manager needs nothing here: hosts and the bastion carry the SSM core policy and no
+inbound port. The bastion is a one-instance auto scaling group (so it heals) in a public subnet,
+admitting SSH only from `allowed_cidrs`. The Client VPN endpoint uses mutual TLS, sits in the
+private subnets and tunnels only VPC traffic (split tunnel). Hosts admit SSH from the bastion and
+VPN groups only when an SSH key is configured on them.
+"""
+
+from __future__ import annotations
+
+from troposphere import Base64, GetAtt, Output, Parameter, Ref, Select, Tags, Template, autoscaling, ec2, logs
+
+from generator.blueprint.model import Bastion, Blueprint, Vpn
+from generator.stacks.common import apply_tags, new_template
+from generator.stacks.iam import instance_profile, service_role
+from generator.stacks.network import LOG_RETENTION_DAYS
+from generator.stacks.security import allow_in, allow_out, security_group
+
+BASTION_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+SSH = 22
+
+
+def needs_access_stack(blueprint: Blueprint) -> bool:
+    return blueprint.access.bastion is not None or blueprint.access.vpn is not None
+
+
+def hosts_accept_ssh(blueprint: Blueprint) -> bool:
+    instances = blueprint.cluster.instances
+    return instances is not None and instances.key_name is not None
+
+
+def build_access(blueprint: Blueprint) -> Template:
+    template = new_template(blueprint, "operator access: SSH bastion and/or Client VPN")
+    template.add_parameter([
+        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The VPC operators reach into"),
+        Parameter("VpcCidr", Type="String", Description="IPv4 block of the VPC",
+                  AllowedPattern=r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$"),
+    ])
+    if hosts_accept_ssh(blueprint):
+        template.add_parameter(Parameter(
+            "HostSecurityGroup", Type="AWS::EC2::SecurityGroup::Id",
+            Description="Security group of the ECS hosts, which admits SSH from operator groups",
+        ))
+    access = blueprint.access
+    if access.bastion is not None:
+        _add_bastion(template, blueprint, access.bastion)
+    if access.vpn is not None:
+        _add_vpn(template, blueprint, access.vpn)
+    return apply_tags(template, blueprint)
+
+
+def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> None:
+    template.add_parameter([
+        Parameter("PublicSubnets", Type="List<AWS::EC2::Subnet::Id>",
+                  Description="Public subnets the bastion may run in"),
+        Parameter("BastionImageId", Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=BASTION_AMI,
+                  Description="SSM parameter holding the bastion's AMI (Amazon Linux 2023)"),
+    ])
+    group = security_group(template, "BastionSecurityGroup",
+                           "SSH bastion: TCP 22 from the allowed networks only", Ref("VpcId"))
+    for index, cidr in enumerate(bastion.allowed_cidrs, start=1):
+        allow_in(template, f"BastionSecurityGroupSshIn{index}", group, SSH,
+                 f"SSH from allowed network {cidr}", cidr=cidr)
+    allow_out(template, "BastionSecurityGroupSshToVpc", group, SSH, "SSH onward into the VPC only",
+              cidr=Ref("VpcCidr"))
+    managed = []
+    if blueprint.access.ssm:
+        managed.append("AmazonSSMManagedInstanceCore")
+        allow_out(template, "BastionSecurityGroupHttpsOut", group, 443,
+                  "HTTPS to SSM Session Manager", cidr="0.0.0.0/0")
+    if hosts_accept_ssh(blueprint):
+        allow_in(template, "HostSecurityGroupSshFromBastion", Ref("HostSecurityGroup"), SSH,
+                 "SSH from the bastion only", source=group)
+
+    role = service_role(template, "BastionRole", "ec2.amazonaws.com",
+                        "SSH bastion: Session Manager only, no other AWS access", managed=managed)
+    profile = instance_profile(template, "BastionInstanceProfile", role)
+    data = ec2.LaunchTemplateData(
+        ImageId=Ref("BastionImageId"),
+        InstanceType=bastion.instance_type,
+        IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
+        MetadataOptions=ec2.MetadataOptions(HttpTokens="required", HttpEndpoint="enabled",
+                                            HttpPutResponseHopLimit=1),
+        BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
+            DeviceName="/dev/xvda",
+            Ebs=ec2.EBSBlockDevice(VolumeSize=8, VolumeType="gp3", Encrypted=True, DeleteOnTermination=True),
+        )],
+        # The bastion is the one instance that faces the internet, so it needs a public address.
+        NetworkInterfaces=[ec2.NetworkInterfaces(
+            DeviceIndex=0, AssociatePublicIpAddress=True, Groups=[GetAtt(group, "GroupId")],
+            DeleteOnTermination=True,
+        )],
+        Monitoring=ec2.Monitoring(Enabled=True),
+        UserData=Base64("#!/bin/bash\ndnf -y update --security\n"),
+        TagSpecifications=[ec2.TagSpecifications(
+            ResourceType="volume", Tags=Tags(**{**blueprint.tags, "Name": f"{blueprint.name}-bastion"}),
+        )],
+    )
+    if bastion.key_name:
+        data.KeyName = bastion.key_name
+    launch_template = template.add_resource(ec2.LaunchTemplate("BastionLaunchTemplate", LaunchTemplateData=data))
+    auto_scaling = template.add_resource(autoscaling.AutoScalingGroup(
+        "BastionAutoScalingGroup",
+        MinSize="1", MaxSize="1",
+        VPCZoneIdentifier=Ref("PublicSubnets"),
+        LaunchTemplate=autoscaling.LaunchTemplateSpecification(
+            LaunchTemplateId=Ref(launch_template), Version=GetAtt(launch_template, "LatestVersionNumber"),
+        ),
+        Tags=[autoscaling.Tag("Name", f"{blueprint.name}-bastion", True)],
+    ))
+    template.add_output([
+        Output("BastionSecurityGroup", Description="Security group of the SSH bastion",
+               Value=GetAtt(group, "GroupId")),
+        Output("BastionAutoScalingGroup", Description="Auto scaling group running the bastion",
+               Value=Ref(auto_scaling)),
+    ])
+
+
+def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
+    template.add_parameter(Parameter(
+        "PrivateSubnets", Type="List<AWS::EC2::Subnet::Id>",
+        Description="Private subnets the VPN endpoint is associated with",
+    ))
+    group = security_group(template, "VpnSecurityGroup",
+                           "Client VPN: what VPN clients may reach in the VPC", Ref("VpcId"))
+    allow_out(template, "VpnSecurityGroupSshToVpc", group, SSH, "SSH from VPN clients into the VPC",
+              cidr=Ref("VpcCidr"))
+    if hosts_accept_ssh(blueprint):
+        allow_in(template, "HostSecurityGroupSshFromVpn", Ref("HostSecurityGroup"), SSH,
+                 "SSH from Client VPN users only", source=group)
+    log_group = template.add_resource(logs.LogGroup("VpnLogGroup", RetentionInDays=LOG_RETENTION_DAYS))
+    endpoint = template.add_resource(ec2.ClientVpnEndpoint(
+        "VpnEndpoint",
+        Description=f"{blueprint.name}: operator access into the VPC",
+        ClientCidrBlock=vpn.client_cidr,
+        ServerCertificateArn=vpn.server_certificate_arn,
+        AuthenticationOptions=[ec2.ClientAuthenticationRequest(
+            Type="certificate-authentication",
+            MutualAuthentication=ec2.CertificateAuthenticationRequest(
+                ClientRootCertificateChainArn=vpn.client_certificate_arn),
+        )],
+        ConnectionLogOptions=ec2.ConnectionLogOptions(Enabled=True, CloudwatchLogGroup=Ref(log_group)),
+        SplitTunnel=True,
+        TransportProtocol="udp",
+        VpcId=Ref("VpcId"),
+        SecurityGroupIds=[GetAtt(group, "GroupId")],
+        TagSpecifications=[ec2.TagSpecifications(
+            ResourceType="client-vpn-endpoint", Tags=Tags(**{**blueprint.tags, "Name": f"{blueprint.name}-vpn"}),
+        )],
+    ))
+    for index in range(blueprint.az_count):
+        template.add_resource(ec2.ClientVpnTargetNetworkAssociation(
+            f"VpnSubnetAssociation{index + 1}", ClientVpnEndpointId=Ref(endpoint),
+            SubnetId=Select(index, Ref("PrivateSubnets")),
+        ))
+    template.add_resource(ec2.ClientVpnAuthorizationRule(
+        "VpnAuthorizeVpc", ClientVpnEndpointId=Ref(endpoint), TargetNetworkCidr=Ref("VpcCidr"),
+        AuthorizeAllGroups=True, Description="VPN clients may reach the VPC",
+    ))
+    template.add_output([
+        Output("VpnEndpoint", Description="Client VPN endpoint id", Value=Ref(endpoint)),
+        Output("VpnSecurityGroup", Description="Security group of the Client VPN endpoint",
+               Value=GetAtt(group, "GroupId")),
+    ])

@@ -1,0 +1,160 @@
+"""cluster.yaml: the ECS cluster, its EC2 hosts in private subnets and/or Fargate capacity.
+
+Deleting the stack never hangs (aws-cdk #18179, containers-roadmap #631/#632): the capacity provider
+uses managed draining instead of managed termination protection, so no instance is protected from
+scale-in and CloudFormation can empty the auto scaling group; the association is deleted before
+the capacity provider, the capacity provider before the group, and service stacks (which depend on
+this one) are gone before any of it.
+"""
+
+from __future__ import annotations
+
+from troposphere import Base64, GetAtt, Output, Parameter, Ref, Sub, Tags, Template, autoscaling, ec2, ecs
+from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
+
+from generator.blueprint.model import Blueprint, Instances
+from generator.stacks.common import apply_tags, new_template
+from generator.stacks.iam import instance_profile, service_role
+from generator.stacks.security import allow_out, security_group
+
+# ECS places bridge-mode containers on host ports from this range; load balancers reach them there.
+DYNAMIC_HOST_PORTS = (32768, 60999)
+ANYWHERE = "0.0.0.0/0"
+
+def build_cluster(blueprint: Blueprint) -> Template:
+    cluster_config = blueprint.cluster
+    template = new_template(blueprint, "ECS cluster and its capacity")
+    cluster = template.add_resource(ecs.Cluster(
+        "Cluster",
+        ClusterSettings=[ecs.ClusterSetting(
+            Name="containerInsights", Value="enabled" if cluster_config.container_insights else "disabled",
+        )],
+    ))
+    template.add_output([
+        Output("ClusterName", Description="Name of the ECS cluster", Value=Ref(cluster)),
+        Output("ClusterArn", Description="ARN of the ECS cluster", Value=GetAtt(cluster, "Arn")),
+    ])
+
+    providers: list[object] = []
+    strategy: list[ecs.CapacityProviderStrategy] = []
+    if cluster_config.instances is not None:
+        provider = _add_hosts(template, blueprint, cluster_config.instances)
+        providers.append(Ref(provider))
+        strategy.append(ecs.CapacityProviderStrategy(CapacityProvider=Ref(provider), Weight=1))
+    if cluster_config.offers_fargate:
+        providers.extend(["FARGATE", "FARGATE_SPOT"])
+        if not strategy:
+            strategy.append(ecs.CapacityProviderStrategy(CapacityProvider="FARGATE", Weight=1))
+    template.add_resource(ecs.ClusterCapacityProviderAssociations(
+        "ClusterCapacityProviders", Cluster=Ref(cluster), CapacityProviders=providers,
+        DefaultCapacityProviderStrategy=strategy,
+    ))
+    return apply_tags(template, blueprint)
+
+
+def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -> ecs.CapacityProvider:
+    template.add_parameter([
+        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="VPC of the cluster hosts"),
+        Parameter("PrivateSubnets", Type="List<AWS::EC2::Subnet::Id>",
+                  Description="Private subnets the hosts live in, one per AZ"),
+        _image_parameter(instances.ami),
+    ])
+    hosts = security_group(template, "HostSecurityGroup",
+                           "ECS hosts: no ingress of their own; each service stack admits its load balancer",
+                           Ref("VpcId"))
+    allow_out(template, "HostSecurityGroupHttpsOut", hosts, 443,
+              "HTTPS out: ECS control plane, ECR image pulls, CloudWatch Logs, SSM", cidr=ANYWHERE)
+
+    managed = ["service-role/AmazonEC2ContainerServiceforEC2Role"]
+    if blueprint.access.ssm:
+        managed.append("AmazonSSMManagedInstanceCore")
+    role = service_role(template, "HostRole", "ec2.amazonaws.com",
+                        "ECS container instances: register with the cluster, pull images, ship logs",
+                        managed=managed)
+    profile = instance_profile(template, "HostInstanceProfile", role)
+
+    data = ec2.LaunchTemplateData(
+        ImageId=Ref("HostImageId"),
+        InstanceType=instances.type,
+        IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
+        # IMDSv2 only; one hop, so bridge-mode containers cannot borrow the host's role.
+        MetadataOptions=ec2.MetadataOptions(HttpTokens="required", HttpEndpoint="enabled",
+                                            HttpPutResponseHopLimit=1),
+        BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
+            DeviceName="/dev/xvda",
+            Ebs=ec2.EBSBlockDevice(VolumeSize=instances.volume_gb, VolumeType="gp3", Encrypted=True,
+                                   DeleteOnTermination=True),
+        )],
+        NetworkInterfaces=[ec2.NetworkInterfaces(
+            DeviceIndex=0, AssociatePublicIpAddress=False, Groups=[GetAtt(hosts, "GroupId")],
+            DeleteOnTermination=True,
+        )],
+        Monitoring=ec2.Monitoring(Enabled=True),
+        UserData=Base64(Sub(_user_data())),
+        TagSpecifications=[ec2.TagSpecifications(
+            ResourceType="volume", Tags=Tags(**{**blueprint.tags, "Name": f"{blueprint.name}-host"})),
+        ],
+    )
+    if instances.key_name:
+        data.KeyName = instances.key_name
+    launch_template = template.add_resource(ec2.LaunchTemplate("HostLaunchTemplate", LaunchTemplateData=data))
+
+    group = template.add_resource(autoscaling.AutoScalingGroup(
+        "HostAutoScalingGroup",
+        MinSize=str(instances.min),
+        MaxSize=str(instances.max),
+        VPCZoneIdentifier=Ref("PrivateSubnets"),
+        LaunchTemplate=autoscaling.LaunchTemplateSpecification(
+            LaunchTemplateId=Ref(launch_template),
+            Version=GetAtt(launch_template, "LatestVersionNumber"),
+        ),
+        HealthCheckType="EC2",
+        NewInstancesProtectedFromScaleIn=False,
+        Tags=[autoscaling.Tag("Name", f"{blueprint.name}-host", True)],
+        UpdatePolicy=UpdatePolicy(AutoScalingRollingUpdate=AutoScalingRollingUpdate(
+            MaxBatchSize=1,
+            MinInstancesInService=min(instances.min, instances.max - 1),
+            PauseTime="PT5M",
+            SuspendProcesses=["HealthCheck", "ReplaceUnhealthy", "AZRebalance", "AlarmNotification",
+                              "ScheduledActions"],
+        )),
+    ))
+    provider = template.add_resource(ecs.CapacityProvider(
+        "HostCapacityProvider",
+        AutoScalingGroupProvider=ecs.AutoScalingGroupProvider(
+            AutoScalingGroupArn=Ref(group),
+            ManagedScaling=ecs.ManagedScaling(Status="ENABLED", TargetCapacity=100),
+            ManagedTerminationProtection="DISABLED",
+            ManagedDraining="ENABLED",
+        ),
+    ))
+    template.add_output([
+        Output("HostSecurityGroup", Description="Security group of the ECS hosts",
+               Value=GetAtt(hosts, "GroupId")),
+        Output("CapacityProvider", Description="Capacity provider of the EC2 hosts", Value=Ref(provider)),
+        Output("HostAutoScalingGroup", Description="Auto scaling group of the ECS hosts", Value=Ref(group)),
+    ])
+    return provider
+
+
+def _image_parameter(ami: str) -> Parameter:
+    if ami.startswith("ami-"):
+        return Parameter("HostImageId", Type="AWS::EC2::Image::Id", Default=ami,
+                         Description="AMI of the ECS hosts")
+    return Parameter("HostImageId", Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=ami,
+                     Description="SSM parameter holding the AMI of the ECS hosts (resolved at deploy time)")
+
+
+def _user_data() -> str:
+    low, high = DYNAMIC_HOST_PORTS
+    return "\n".join([
+        "#!/bin/bash",
+        "cat >> /etc/ecs/ecs.config <<'EOF'",
+        "ECS_CLUSTER=${Cluster}",
+        "ECS_ENABLE_TASK_IAM_ROLE=true",
+        "ECS_AWSVPC_BLOCK_IMDS=true",
+        f"ECS_DYNAMIC_HOST_PORT_RANGE={low}-{high}",
+        "EOF",
+        "",
+    ])
+

@@ -1,0 +1,401 @@
+"""service-<name>.yaml: one service with its own load balancer, security groups, tasks and scaling.
+
+The seed's rule made concrete: only the load balancer faces the internet, and only this service's
+load balancer reaches its tasks. Every security-group rule is its own resource with a description:
+- the load balancer group admits the listener ports from `allowed_cidrs` (public) or nothing of its
+  own (internal: callers add themselves), and sends only to the targets on the target ports;
+- EC2 (bridge networking): the host group admits this load balancer on the dynamic host ports;
+- Fargate (awsvpc): a task group admits this load balancer on the container port only;
+- `talks_to`: a Fargate caller adds its own path to the callee's load balancer; for callers on EC2
+  hosts the callee adds one path from the shared host group (so two callers never declare the same
+  rule twice).
+"""
+
+from __future__ import annotations
+
+from awacs import secretsmanager, ssm, ssmmessages
+from awacs.aws import ArnLike, Condition, StringEquals
+from troposphere import (
+    AccountId,
+    GetAtt,
+    Join,
+    Output,
+    Parameter,
+    Ref,
+    Region,
+    Sub,
+    Template,
+    applicationautoscaling,
+    ec2,
+    ecs,
+    logs,
+)
+from troposphere import elasticloadbalancingv2 as elb
+
+from generator.blueprint.model import Blueprint, Service
+from generator.ids import logical_id
+from generator.stacks.cluster import DYNAMIC_HOST_PORTS
+from generator.stacks.common import apply_tags, new_template
+from generator.stacks.iam import service_role, statement
+from generator.stacks.network import LOG_RETENTION_DAYS
+from generator.stacks.security import allow_in, allow_out, security_group
+
+HTTP, HTTPS = 80, 443
+ANYWHERE = "0.0.0.0/0"
+TASK_PRINCIPAL = "ecs-tasks.amazonaws.com"
+
+
+def listener_port(service: Service) -> int:
+    """The port callers and clients use: 443 with a certificate, else 80."""
+    return HTTPS if service.https else HTTP
+
+
+def callee_security_group_parameter(callee: str) -> str:
+    return logical_id(callee, "LoadBalancerSecurityGroup")
+
+
+def callers_of(blueprint: Blueprint, name: str) -> list[str]:
+    return [caller for caller, service in blueprint.services.items() if name in service.talks_to]
+
+
+def build_service(blueprint: Blueprint, name: str) -> Template:
+    service = blueprint.services[name]
+    on_fargate = blueprint.launch_type(name) == "fargate"
+    expose = service.resolved_expose
+    template = new_template(blueprint, f"service {name} ({expose}, {'Fargate' if on_fargate else 'EC2'})")
+
+    template.add_parameter([
+        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The VPC"),
+        Parameter("ClusterName", Type="String", Description="ECS cluster the service runs in"),
+    ])
+    if on_fargate or expose == "internal":
+        template.add_parameter(Parameter(
+            "PrivateSubnets", Type="List<AWS::EC2::Subnet::Id>",
+            Description="Private subnets for tasks and internal load balancers",
+        ))
+    ec2_callers = [c for c in callers_of(blueprint, name) if blueprint.launch_type(c) == "ec2"]
+    if not on_fargate or ec2_callers:
+        template.add_parameter(Parameter(
+            "HostSecurityGroup", Type="AWS::EC2::SecurityGroup::Id", Description="Security group of the ECS hosts",
+        ))
+    if not on_fargate:
+        template.add_parameter(Parameter(
+            "CapacityProvider", Type="String", Description="Capacity provider of the EC2 hosts",
+        ))
+
+    # The group this service's traffic leaves from: its own task group, or the shared hosts' group.
+    tasks_group: ec2.SecurityGroup | None = None
+    if on_fargate:
+        tasks_group = security_group(template, "TaskSecurityGroup",
+                                     f"Tasks of {name}: only its load balancer may reach them", Ref("VpcId"))
+        allow_out(template, "TaskSecurityGroupHttpsOut", tasks_group, HTTPS,
+                  "HTTPS out: ECR image pulls, CloudWatch Logs, secrets", cidr=ANYWHERE)
+    caller_group = tasks_group if tasks_group is not None else Ref("HostSecurityGroup")
+
+    target_group = listener = None
+    load_balancer = None
+    if service.has_load_balancer:
+        load_balancer, target_group, listener = _add_load_balancer(template, blueprint, name, tasks_group)
+        if ec2_callers:
+            _admit_host_callers(template, name, service, ec2_callers, template.resources["LoadBalancerSecurityGroup"])
+    for callee in service.talks_to:
+        if on_fargate:
+            _add_call_path(template, name, callee, blueprint.services[callee], caller_group)
+
+    task_definition = _add_task_definition(template, name, service, on_fargate)
+    ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group, listener,
+                                   tasks_group)
+    if service.scaling is not None:
+        _add_scaling(template, service, ecs_service, load_balancer, target_group)
+
+    template.add_output(Output("ServiceName", Description="Name of the ECS service",
+                               Value=GetAtt(ecs_service, "Name")))
+    if tasks_group is not None:
+        template.add_output(Output("TaskSecurityGroup", Description="Security group of the service's tasks",
+                                   Value=GetAtt(tasks_group, "GroupId")))
+    return apply_tags(template, blueprint)
+
+
+def _add_load_balancer(
+    template: Template, blueprint: Blueprint, name: str, tasks_group: ec2.SecurityGroup | None,
+) -> tuple[elb.LoadBalancer, elb.TargetGroup, elb.Listener]:
+    service = blueprint.services[name]
+    public = service.resolved_expose == "public"
+    assert service.port is not None  # the loader guarantees a port behind a load balancer
+    if public:
+        template.add_parameter(Parameter(
+            "PublicSubnets", Type="List<AWS::EC2::Subnet::Id>", Description="Public subnets for the load balancer",
+        ))
+    template.add_parameter(Parameter(
+        "LoadBalancerDeletionProtection", Type="String", Default="false", AllowedValues=["true", "false"],
+        Description="Refuse to delete the load balancer (turn off before deleting the stack)",
+    ))
+    group = security_group(
+        template, "LoadBalancerSecurityGroup",
+        f"Load balancer of {name}: " + ("listener ports from the allowed networks" if public
+                                        else "only from the services that talk to it"),
+        Ref("VpcId"),
+    )
+    if public:
+        ports = [HTTPS, HTTP] if service.https else [HTTP]
+        for index, cidr in enumerate(service.resolved_allowed_cidrs, start=1):
+            for port in ports:
+                why = "redirect to HTTPS" if service.https and port == HTTP else "clients"
+                allow_in(template, f"LoadBalancerPort{port}FromNetwork{index}", group, port,
+                         f"Port {port} ({why}) from {cidr}", cidr=cidr)
+
+    if tasks_group is not None:
+        allow_out(template, "LoadBalancerToTasks", group, service.port,
+                  f"To {name} tasks on the container port", destination=tasks_group)
+        allow_in(template, "TaskSecurityGroupFromLoadBalancer", tasks_group, service.port,
+                 f"From the {name} load balancer only", source=group)
+    else:
+        allow_out(template, "LoadBalancerToHosts", group, DYNAMIC_HOST_PORTS,
+                  f"To {name} containers on the hosts' dynamic ports", destination=Ref("HostSecurityGroup"))
+        allow_in(template, "HostSecurityGroupFrom" + logical_id(name, "LoadBalancer"), Ref("HostSecurityGroup"),
+                 DYNAMIC_HOST_PORTS, f"From the {name} load balancer to its containers", source=group)
+
+    load_balancer = template.add_resource(elb.LoadBalancer(
+        "LoadBalancer",
+        Type="application",
+        Scheme="internet-facing" if public else "internal",
+        Subnets=Ref("PublicSubnets") if public else Ref("PrivateSubnets"),
+        SecurityGroups=[GetAtt(group, "GroupId")],
+        LoadBalancerAttributes=[
+            elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled", Value="true"),
+            elb.LoadBalancerAttributes(Key="routing.http.desync_mitigation_mode", Value="defensive"),
+            elb.LoadBalancerAttributes(Key="idle_timeout.timeout_seconds", Value="60"),
+            elb.LoadBalancerAttributes(Key="deletion_protection.enabled",
+                                       Value=Ref("LoadBalancerDeletionProtection")),
+        ],
+    ))
+    health = service.resolved_health_check
+    target_group = template.add_resource(elb.TargetGroup(
+        "TargetGroup",
+        VpcId=Ref("VpcId"),
+        Port=service.port,
+        Protocol="HTTP",
+        TargetType="ip" if tasks_group is not None else "instance",
+        HealthCheckProtocol="HTTP",
+        HealthCheckPort="traffic-port",
+        HealthCheckPath=health.path,
+        HealthCheckIntervalSeconds=15,
+        HealthCheckTimeoutSeconds=5,
+        HealthyThresholdCount=2,
+        UnhealthyThresholdCount=3,
+        Matcher=elb.Matcher(HttpCode="200-399"),
+        TargetGroupAttributes=[
+            elb.TargetGroupAttribute(Key="deregistration_delay.timeout_seconds", Value="30"),
+        ],
+    ))
+    forward = [elb.Action(Type="forward", TargetGroupArn=Ref(target_group))]
+    if service.https:
+        listener = template.add_resource(elb.Listener(
+            "HttpsListener", LoadBalancerArn=Ref(load_balancer), Port=HTTPS, Protocol="HTTPS",
+            SslPolicy=service.https.ssl_policy,
+            Certificates=[elb.Certificate(CertificateArn=service.https.certificate_arn)],
+            DefaultActions=forward,
+        ))
+        if public:
+            template.add_resource(elb.Listener(
+                "HttpRedirectListener", LoadBalancerArn=Ref(load_balancer), Port=HTTP, Protocol="HTTP",
+                DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
+                    Protocol="HTTPS", Port=str(HTTPS), StatusCode="HTTP_301"))],
+            ))
+    else:
+        listener = template.add_resource(elb.Listener(
+            "HttpListener", LoadBalancerArn=Ref(load_balancer), Port=HTTP, Protocol="HTTP", DefaultActions=forward,
+        ))
+
+    scheme = "https" if service.https else "http"
+    template.add_output([
+        Output("LoadBalancerDnsName", Description=f"DNS name of the {name} load balancer",
+               Value=GetAtt(load_balancer, "DNSName")),
+        Output("ServiceUrl", Description=f"URL of {name}",
+               Value=Join("", [f"{scheme}://", GetAtt(load_balancer, "DNSName")])),
+        Output("LoadBalancerSecurityGroup", Description=f"Security group of the {name} load balancer",
+               Value=GetAtt(group, "GroupId")),
+    ])
+    return load_balancer, target_group, listener
+
+
+def _admit_host_callers(template: Template, name: str, service: Service, callers: list[str],
+                        group: ec2.SecurityGroup) -> None:
+    """Callers on EC2 hosts all leave from the host group; open that one path once, here."""
+    port = listener_port(service)
+    who = ", ".join(callers)
+    allow_in(template, "LoadBalancerFromHosts", group, port,
+             f"From services on the cluster hosts that call {name}: {who}", source=Ref("HostSecurityGroup"))
+    allow_out(template, "HostSecurityGroupTo" + logical_id(name, "LoadBalancer"), Ref("HostSecurityGroup"), port,
+              f"Services on the cluster hosts ({who}) call the {name} load balancer",
+              destination=group)
+
+
+def _add_call_path(template: Template, name: str, callee: str, callee_service: Service,
+                   caller_group: ec2.SecurityGroup) -> None:
+    parameter = callee_security_group_parameter(callee)
+    template.add_parameter(Parameter(
+        parameter, Type="AWS::EC2::SecurityGroup::Id", Description=f"Security group of the {callee} load balancer",
+    ))
+    port = listener_port(callee_service)
+    allow_out(template, logical_id("calls", callee, "egress"), caller_group, port,
+              f"{name} calls the {callee} load balancer", destination=Ref(parameter))
+    allow_in(template, logical_id("calls", callee, "ingress"), Ref(parameter), port,
+             f"{callee} load balancer admits {name}", source=caller_group)
+
+
+def _add_task_definition(template: Template, name: str, service: Service, on_fargate: bool) -> ecs.TaskDefinition:
+    log_group = template.add_resource(logs.LogGroup("LogGroup", RetentionInDays=LOG_RETENTION_DAYS))
+    trust = Condition([
+        StringEquals("aws:SourceAccount", AccountId),
+        ArnLike("aws:SourceArn", Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")),
+    ])
+    secret_statements = _secret_statements(service)
+    execution_role = service_role(
+        template, "ExecutionRole", TASK_PRINCIPAL,
+        f"Starts {name} tasks: pulls the image, writes logs, reads exactly the service's secrets",
+        managed=["service-role/AmazonECSTaskExecutionRolePolicy"], statements=secret_statements,
+        trust_condition=trust,
+    )
+    task_statements = []
+    if service.exec:
+        task_statements.append(statement(
+            [ssmmessages.CreateControlChannel, ssmmessages.CreateDataChannel, ssmmessages.OpenControlChannel,
+             ssmmessages.OpenDataChannel],
+            ["*"], sid="EcsExec",
+        ))
+    task_role = service_role(template, "TaskRole", TASK_PRINCIPAL,
+                             f"The {name} application's own AWS permissions", statements=task_statements,
+                             trust_condition=trust)
+
+    assert service.port is not None or not service.has_load_balancer
+    container = ecs.ContainerDefinition(
+        Name=name,
+        Image=service.image,
+        Essential=True,
+        Privileged=False,
+        Environment=[ecs.Environment(Name=key, Value=service.environment[key]) for key in sorted(service.environment)],
+        LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
+            "awslogs-group": Ref(log_group), "awslogs-region": Region, "awslogs-stream-prefix": name,
+        }),
+    )
+    if service.port is not None:
+        container.PortMappings = [ecs.PortMapping(
+            ContainerPort=service.port, HostPort=service.port if on_fargate else 0, Protocol="tcp",
+        )]
+    if service.secrets:
+        container.Secrets = [ecs.Secret(Name=key, ValueFrom=service.secrets[key]) for key in sorted(service.secrets)]
+    if service.command:
+        container.Command = list(service.command)
+    if service.exec:
+        container.LinuxParameters = ecs.LinuxParameters(InitProcessEnabled=True)
+
+    definition = ecs.TaskDefinition(
+        "TaskDefinition",
+        NetworkMode="awsvpc" if on_fargate else "bridge",
+        RequiresCompatibilities=["FARGATE" if on_fargate else "EC2"],
+        Cpu=str(service.cpu),
+        Memory=str(service.memory),
+        ExecutionRoleArn=GetAtt(execution_role, "Arn"),
+        TaskRoleArn=GetAtt(task_role, "Arn"),
+        ContainerDefinitions=[container],
+    )
+    if on_fargate:
+        definition.RuntimePlatform = ecs.RuntimePlatform(OperatingSystemFamily="LINUX",
+                                                         CpuArchitecture="X86_64")
+    return template.add_resource(definition)
+
+
+def _secret_statements(service: Service) -> list:  # type: ignore[type-arg]
+    arns = sorted(set(service.secrets.values()))
+    secrets = [_secret_base_arn(arn) for arn in arns if ":secretsmanager:" in arn]
+    parameters = [arn for arn in arns if ":ssm:" in arn]
+    found = []
+    if secrets:
+        found.append(statement([secretsmanager.GetSecretValue], sorted(set(secrets)), sid="ReadSecrets"))
+    if parameters:
+        found.append(statement([ssm.GetParameters], parameters, sid="ReadParameters"))
+    return found
+
+
+def _secret_base_arn(arn: str) -> str:
+    """ECS accepts `SECRET_ARN:json-key:version-stage:version-id`; IAM wants the secret's own ARN."""
+    return ":".join(arn.split(":")[:7])
+
+
+def _add_ecs_service(template: Template, name: str, service: Service, on_fargate: bool,
+                     task_definition: ecs.TaskDefinition, target_group: elb.TargetGroup | None,
+                     listener: elb.Listener | None, tasks_group: ec2.SecurityGroup | None) -> ecs.Service:
+    ecs_service = ecs.Service(
+        "Service",
+        Cluster=Ref("ClusterName"),
+        TaskDefinition=Ref(task_definition),
+        DesiredCount=service.resolved_count,
+        DeploymentConfiguration=ecs.DeploymentConfiguration(
+            DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
+            MaximumPercent=200, MinimumHealthyPercent=100,
+        ),
+        EnableECSManagedTags=True,
+        PropagateTags="SERVICE",
+        EnableExecuteCommand=service.exec,
+    )
+    if on_fargate:
+        assert tasks_group is not None
+        ecs_service.LaunchType = "FARGATE"
+        ecs_service.PlatformVersion = "LATEST"
+        ecs_service.NetworkConfiguration = ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
+            AssignPublicIp="DISABLED", Subnets=Ref("PrivateSubnets"), SecurityGroups=[GetAtt(tasks_group, "GroupId")],
+        ))
+    else:
+        ecs_service.CapacityProviderStrategy = [
+            ecs.CapacityProviderStrategyItem(CapacityProvider=Ref("CapacityProvider"), Weight=1),
+        ]
+        ecs_service.PlacementStrategies = [
+            ecs.PlacementStrategy(Type="spread", Field="attribute:ecs.availability-zone"),
+            ecs.PlacementStrategy(Type="spread", Field="instanceId"),
+        ]
+    if target_group is not None and listener is not None and service.port is not None:
+        ecs_service.LoadBalancers = [ecs.LoadBalancer(
+            ContainerName=name, ContainerPort=service.port, TargetGroupArn=Ref(target_group),
+        )]
+        ecs_service.HealthCheckGracePeriodSeconds = service.resolved_health_check.grace_seconds
+        ecs_service.DependsOn = [listener.title]
+    return template.add_resource(ecs_service)
+
+
+def _add_scaling(template: Template, service: Service, ecs_service: ecs.Service,
+                 load_balancer: elb.LoadBalancer | None, target_group: elb.TargetGroup | None) -> None:
+    scaling = service.scaling
+    assert scaling is not None
+    target = template.add_resource(applicationautoscaling.ScalableTarget(
+        "ScalableTarget",
+        ServiceNamespace="ecs",
+        ScalableDimension="ecs:service:DesiredCount",
+        ResourceId=Join("/", ["service", Ref("ClusterName"), GetAtt(ecs_service, "Name")]),
+        MinCapacity=scaling.min,
+        MaxCapacity=scaling.max,
+    ))
+    policies: list[tuple[str, int | None, str]] = [
+        ("Cpu", scaling.cpu_percent, "ECSServiceAverageCPUUtilization"),
+        ("Memory", scaling.memory_percent, "ECSServiceAverageMemoryUtilization"),
+        ("Request", scaling.requests_per_target, "ALBRequestCountPerTarget"),
+    ]
+    for kind, value, metric in policies:
+        if value is None:
+            continue
+        specification = applicationautoscaling.PredefinedMetricSpecification(PredefinedMetricType=metric)
+        if metric == "ALBRequestCountPerTarget" and load_balancer is not None and target_group is not None:
+            specification.ResourceLabel = Join("/", [
+                GetAtt(load_balancer, "LoadBalancerFullName"), GetAtt(target_group, "TargetGroupFullName"),
+            ])
+        template.add_resource(applicationautoscaling.ScalingPolicy(
+            f"{kind}ScalingPolicy",
+            # A required name; the stack name keeps it unique per deployment.
+            PolicyName=Sub(f"${{AWS::StackName}}-{kind.lower()}"),
+            PolicyType="TargetTrackingScaling",
+            ScalingTargetId=Ref(target),
+            TargetTrackingScalingPolicyConfiguration=applicationautoscaling.TargetTrackingScalingPolicyConfiguration(
+                TargetValue=float(value), PredefinedMetricSpecification=specification,
+                ScaleInCooldown=60, ScaleOutCooldown=60,
+            ),
+        ))
