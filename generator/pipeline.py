@@ -1,4 +1,4 @@
-"""load -> build -> check -> write, for one blueprint file."""
+"""load -> build -> check (cfn-lint, posture audit) -> write, for one blueprint file."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.blueprint import Blueprint, load_blueprint
+from generator.checks.audit import Finding, audit_files
 from generator.checks.lint import LintFinding, lint_files
 from generator.output import MARKER, staged
 from generator.render import render
@@ -13,9 +14,9 @@ from generator.stacks.application import build_templates
 
 
 class ValidationFailed(Exception):
-    """Generated templates fail lint; nothing was written."""
+    """Generated templates fail lint or the posture audit; nothing was written."""
 
-    def __init__(self, findings: list[LintFinding]) -> None:
+    def __init__(self, findings: list[LintFinding] | list[Finding]) -> None:
         self.findings = findings
         super().__init__("\n".join(finding.render() for finding in findings))
 
@@ -45,6 +46,9 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True) -> BuildRe
         findings = lint_files(paths, names)
         if findings:
             raise ValidationFailed(findings)
+        audit = [f for f in audit_files(paths, {str(p): n for p, n in names.items()}) if f.level == "error"]
+        if audit:
+            raise ValidationFailed(audit)
         if write:
             stage.commit()
         else:

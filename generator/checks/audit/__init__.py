@@ -1,0 +1,30 @@
+"""The posture audit: SPEC section 5's invariants as rules over a set of CloudFormation templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from generator.checks.audit.facts import Facts
+from generator.checks.audit.rule import AuditRule, Finding
+from generator.checks.audit.rules import all_rules
+from generator.checks.audit.templates import AuditInputError, Template, TemplateSet, load_files
+
+__all__ = ["AuditInputError", "AuditRule", "Finding", "all_rules", "audit_files", "audit_templates"]
+
+
+def audit_templates(templates: list[Template], rules: Iterable[AuditRule] | None = None) -> list[Finding]:
+    facts = Facts(TemplateSet.of(templates))
+    findings = {finding for rule in (rules or all_rules()) for finding in rule.check(facts)}
+    return sorted(findings)
+
+
+def audit_files(paths: Iterable[Path], display_names: dict[str, str] | None = None) -> list[Finding]:
+    """Audit templates read from files (JSON or YAML, short or long form), as one nested set."""
+    findings = audit_templates(load_files(paths))
+    if not display_names:
+        return findings
+    return [
+        Finding(display_names.get(f.file, f.file), f.line, f.logical_id, f.rule_id, f.level, f.title, f.message)
+        for f in findings
+    ]

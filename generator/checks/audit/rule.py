@@ -1,0 +1,43 @@
+"""The shape of a posture rule, after cfn-lint's: an id, a title, the reason, and a check.
+
+Adding a rule means adding one module under `rules/` with one subclass of `AuditRule`, and a
+template set in the mutation corpus that breaks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from generator.checks.audit.facts import Facts
+from generator.checks.audit.templates import Res
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int
+    logical_id: str
+    rule_id: str
+    level: str
+    title: str
+    message: str
+
+    def render(self) -> str:
+        return f"{self.file}:{self.line}: {self.level}: {self.rule_id} {self.logical_id}: {self.message}"
+
+
+class AuditRule:
+    id: ClassVar[str]
+    title: ClassVar[str]
+    reason: ClassVar[str]  # why it matters, in one sentence
+    invariant: ClassVar[str]  # the SPEC section 5 item it enforces
+    level: ClassVar[str] = "error"
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def finding(self, facts: Facts, ref: Res, message: str) -> Finding:
+        line = facts.set.templates[ref.file].line_of(ref.id)
+        return Finding(ref.file, line, ref.id, self.id, self.level, self.title, message)

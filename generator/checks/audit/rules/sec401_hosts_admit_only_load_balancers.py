@@ -1,0 +1,31 @@
+from collections.abc import Iterator
+
+from generator.checks.audit.facts import Facts
+from generator.checks.audit.rule import AuditRule, Finding
+from generator.checks.audit.templates import Param
+
+SSH = 22
+
+
+class HostsAdmitOnlyLoadBalancers(AuditRule):
+    id = "SEC401"
+    title = "Cluster hosts admit only load balancers (and SSH only from operator groups)"
+    reason = "A host that admits any network directly is reachable around its load balancers."
+    invariant = "5.4"
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        balancers = facts.groups_with("public-load-balancer") | facts.groups_with("internal-load-balancer")
+        operators = facts.groups_with("bastion") | facts.groups_with("vpn")
+        for group in facts.groups_with("hosts"):
+            for rule in facts.rules_of(group, "ingress"):
+                if rule.peer is None:
+                    yield self.finding(facts, rule.declared_by, f"host group admits {rule.cidr or 'a prefix list'}"
+                                       "; hosts admit only load balancer groups (no CIDR ingress)")
+                    continue
+                if isinstance(rule.peer, Param):
+                    continue
+                if rule.ports() == (SSH, SSH) and rule.peer in operators:
+                    continue
+                if rule.peer not in balancers:
+                    yield self.finding(facts, rule.declared_by, "host group admits a group that is not a load "
+                                       "balancer (SSH is allowed only from the bastion or VPN group)")

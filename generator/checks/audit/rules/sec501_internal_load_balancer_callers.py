@@ -1,0 +1,25 @@
+from collections.abc import Iterator
+
+from generator.checks.audit.facts import Facts
+from generator.checks.audit.rule import AuditRule, Finding
+from generator.checks.audit.templates import Param
+
+
+class InternalLoadBalancerCallers(AuditRule):
+    id = "SEC501"
+    title = "An internal load balancer admits only the services that call it"
+    reason = "An internal service reachable from a whole network is reachable by everything in it, not just " \
+             "by the services that need it."
+    invariant = "5.5"
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        callers = facts.groups_with("hosts") | facts.groups_with("tasks")
+        public = facts.groups_with("public-load-balancer")
+        for group in facts.groups_with("internal-load-balancer") - public:
+            for rule in facts.rules_of(group, "ingress"):
+                if rule.peer is None:
+                    yield self.finding(facts, rule.declared_by, f"internal load balancer admits "
+                                       f"{rule.cidr or 'a prefix list'}; admit only the calling services' groups")
+                elif rule.peer not in callers and not isinstance(rule.peer, Param):
+                    yield self.finding(facts, rule.declared_by, "internal load balancer admits a group that "
+                                       "belongs to no service")

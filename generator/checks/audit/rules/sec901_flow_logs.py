@@ -1,0 +1,18 @@
+from collections.abc import Iterator
+
+from generator.checks.audit.facts import Facts
+from generator.checks.audit.rule import AuditRule, Finding
+
+
+class FlowLogs(AuditRule):
+    id = "SEC901"
+    title = "Every VPC has flow logs"
+    reason = "Without flow logs there is no record of who talked to what when something goes wrong."
+    invariant = "5.9"
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        logged = {facts.one(ref.file, properties.get("ResourceId"))
+                  for ref, properties in facts.set.each("AWS::EC2::FlowLog")}
+        for ref, _ in facts.set.each("AWS::EC2::VPC"):
+            if ref not in logged:
+                yield self.finding(facts, ref, "VPC without flow logs; add an AWS::EC2::FlowLog (network.flow_logs)")

@@ -1,0 +1,212 @@
+"""A set of CloudFormation templates as one deployable whole: nesting followed, values resolved.
+
+`resolve` turns any property value into what it ends up being: a resource of some template, a
+literal, or a parameter nobody in the set fills (`Param`). It follows `Ref`s to parameters into the
+parent stack's `Parameters`, `Fn::GetAtt Child.Outputs.X` into the child's outputs, and lists
+through `Fn::Join`, `Fn::Split` and `Fn::Select`, so a rule can ask "which subnets does this load
+balancer really land in" across nested stacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import decode
+
+
+@dataclass(frozen=True)
+class Res:
+    """A resource declared in one template of the set."""
+
+    file: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Lit:
+    value: Any
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter no template of the set fills: an input from outside."""
+
+    file: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A value computed at deploy time that the audit does not model (Fn::Sub, pseudo parameters)."""
+
+    text: str
+
+
+Value = Res | Lit | Param | Opaque
+
+
+class AuditInputError(Exception):
+    """A file that is not a readable CloudFormation template."""
+
+
+@dataclass
+class Template:
+    name: str
+    data: dict[str, Any]
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        resources = self.data.get("Resources") or {}
+        return resources if isinstance(resources, dict) else {}
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        parameters = self.data.get("Parameters") or {}
+        return parameters if isinstance(parameters, dict) else {}
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        outputs = self.data.get("Outputs") or {}
+        return outputs if isinstance(outputs, dict) else {}
+
+    def line_of(self, logical_id: str) -> int:
+        node = self.resources.get(logical_id)
+        mark = getattr(node, "start_mark", None)
+        return mark.line + 1 if mark is not None else 1
+
+
+def load_files(paths: Iterable[Path]) -> list[Template]:
+    templates = []
+    for path in paths:
+        try:
+            data, problems = decode(str(path))
+        except Exception as exc:  # cfn-lint's decoder raises many kinds on garbage
+            raise AuditInputError(f"{path}: cannot read template: {exc}") from None
+        if data is None or not isinstance(data, dict) or "Resources" not in data:
+            detail = problems[0].message if problems else "no Resources section"
+            raise AuditInputError(f"{path}: not a CloudFormation template ({detail})")
+        templates.append(Template(str(path), data))
+    return templates
+
+
+def resources_of(template: Template, kind: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    for logical_id, resource in template.resources.items():
+        if isinstance(resource, dict) and resource.get("Type") == kind:
+            properties = resource.get("Properties") or {}
+            yield logical_id, properties if isinstance(properties, dict) else {}
+
+
+@dataclass
+class TemplateSet:
+    templates: dict[str, Template]
+    parents: dict[str, tuple[str, str]] = field(default_factory=dict)  # child file -> (parent file, stack id)
+    children: dict[tuple[str, str], str] = field(default_factory=dict)  # (parent file, stack id) -> child file
+
+    @classmethod
+    def of(cls, templates: list[Template]) -> TemplateSet:
+        found = cls({template.name: template for template in templates})
+        by_basename = {Path(template.name).name: template.name for template in templates}
+        for template in templates:
+            for stack_id, properties in resources_of(template, "AWS::CloudFormation::Stack"):
+                url = properties.get("TemplateURL")
+                if not isinstance(url, str):
+                    continue
+                child = by_basename.get(url.rsplit("/", 1)[-1])
+                if child is not None and child != template.name:
+                    found.parents.setdefault(child, (template.name, stack_id))
+                    found.children[(template.name, stack_id)] = child
+        return found
+
+    def resource(self, ref: Res) -> dict[str, Any]:
+        resource = self.templates[ref.file].resources.get(ref.id)
+        return resource if isinstance(resource, dict) else {}
+
+    def kind(self, value: Value) -> str | None:
+        return self.resource(value).get("Type") if isinstance(value, Res) else None
+
+    def properties(self, ref: Res) -> dict[str, Any]:
+        properties = self.resource(ref).get("Properties") or {}
+        return properties if isinstance(properties, dict) else {}
+
+    def each(self, kind: str) -> Iterable[tuple[Res, dict[str, Any]]]:
+        for name, template in self.templates.items():
+            for logical_id, properties in resources_of(template, kind):
+                yield Res(name, logical_id), properties
+
+    # --- resolution -------------------------------------------------------------------------------
+
+    def resolve(self, file: str, value: Any, _depth: int = 0) -> list[Value]:
+        """Every value `value` (in `file`) may end up as; lists are flattened."""
+        if _depth > 40:
+            return [Opaque("too deep")]
+        depth = _depth + 1
+        if isinstance(value, list):
+            return [item for element in value for item in self.resolve(file, element, depth)]
+        if not isinstance(value, dict):
+            return [Lit(value)]
+        if len(value) != 1:
+            return [Opaque("mapping")]
+        (function, argument), = value.items()
+        if function == "Ref":
+            return self._resolve_ref(file, str(argument), depth)
+        if function == "Fn::GetAtt":
+            target, attribute = _split_get_att(argument)
+            return self._resolve_get_att(file, target, attribute, depth)
+        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            delimiter, parts = argument
+            if delimiter == ",":
+                return self.resolve(file, parts, depth)
+            return [Opaque("joined text")]
+        if function == "Fn::Split" and isinstance(argument, list) and len(argument) == 2:
+            return self.resolve(file, argument[1], depth)
+        if function == "Fn::Select" and isinstance(argument, list) and len(argument) == 2:
+            index, items = argument
+            options = self.resolve(file, items, depth)
+            if isinstance(index, int) or (isinstance(index, str) and index.isdigit()):
+                position = int(index)
+                return [options[position]] if 0 <= position < len(options) and not _has_opaque(options) else options
+            return options
+        if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
+            return self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth)
+        return [Opaque(function)]
+
+    def _resolve_ref(self, file: str, name: str, depth: int) -> list[Value]:
+        template = self.templates[file]
+        if name in template.resources:
+            return [Res(file, name)]
+        if name in template.parameters:
+            parent = self.parents.get(file)
+            if parent is not None:
+                parent_file, stack_id = parent
+                passed = self.properties(Res(parent_file, stack_id)).get("Parameters") or {}
+                if isinstance(passed, dict) and name in passed:
+                    return self.resolve(parent_file, passed[name], depth)
+            return [Param(file, name)]
+        return [Opaque(name)]
+
+    def _resolve_get_att(self, file: str, target: str, attribute: str, depth: int) -> list[Value]:
+        child = self.children.get((file, target))
+        if child is not None and attribute.startswith("Outputs."):
+            output = self.templates[child].outputs.get(attribute.removeprefix("Outputs."))
+            if isinstance(output, dict) and "Value" in output:
+                return self.resolve(child, output["Value"], depth)
+            return [Opaque(f"{target}.{attribute}")]
+        if target in self.templates[file].resources:
+            return [Res(file, target)]
+        return [Opaque(f"{target}.{attribute}")]
+
+
+def _split_get_att(argument: Any) -> tuple[str, str]:
+    if isinstance(argument, list) and len(argument) == 2:
+        return str(argument[0]), str(argument[1])
+    if isinstance(argument, str) and "." in argument:
+        target, attribute = argument.split(".", 1)
+        return target, attribute
+    return str(argument), ""
+
+
+def _has_opaque(values: list[Value]) -> bool:
+    return any(isinstance(value, Opaque) for value in values)
