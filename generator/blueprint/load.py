@@ -151,6 +151,12 @@ def _looks_like_branch(part: str) -> bool:
 def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> BlueprintError:
     kind = error["type"]
     value = error.get("input")
+    # A mapping key that fails (a service named `API`) is reported at the key, not at its value.
+    at_key = error["loc"][-1:] == ("[key]",)
+
+    def place(message: str) -> BlueprintError:
+        return positions.error(path, message, key=at_key)
+
     if kind == "missing":
         return BlueprintError(*positions.locate(path[:-1]), path, f"required key `{path[-1]}` is missing")
     if kind == "extra_forbidden":
@@ -158,27 +164,29 @@ def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> Blue
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
         meaning = PATTERN_MEANINGS.get(pattern, f"text matching {pattern}")
-        return positions.error(path, f"{value!r} is not {meaning}")
+        return place(f"{value!r} is not {meaning}")
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return positions.error(path, f"{_describe(value)} is not one of {expected}")
+        return place(f"{_describe(value)} is not one of {expected}")
     if kind == "value_error":
-        return positions.error(path, str(error["ctx"]["error"]))
+        return place(str(error["ctx"]["error"]))
     ctx = error.get("ctx", {})
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = f"at least {ctx['ge']}" if kind == "greater_than_equal" else f"at most {ctx['le']}"
-        return positions.error(path, f"must be {bound}, got {value!r}")
+        return place(f"must be {bound}, got {value!r}")
     if kind in ("too_short", "too_long"):
-        noun = "entries" if isinstance(value, dict) else "items"
-        bound = f"at least {ctx['min_length']}" if kind == "too_short" else f"at most {ctx['max_length']}"
-        return positions.error(path, f"needs {bound} {noun}, got {ctx['actual_length']}")
+        limit = ctx["min_length"] if kind == "too_short" else ctx["max_length"]
+        noun = ("entry", "entries") if isinstance(value, dict) else ("item", "items")
+        bound = "at least" if kind == "too_short" else "at most"
+        return place(f"needs {bound} {limit} {noun[limit != 1]}, got {ctx['actual_length']}")
     if kind == "string_too_short":
-        return positions.error(path, "must not be empty" if ctx["min_length"] == 1 else
-                               f"needs at least {ctx['min_length']} characters, got {_describe(value)}")
+        if ctx["min_length"] == 1:
+            return place("must not be empty")
+        return place(f"needs at least {ctx['min_length']} characters, got {_describe(value)}")
     if kind == "string_too_long":
-        return positions.error(path, f"is {len(value)} characters long; at most {ctx['max_length']} allowed")
+        return place(f"is {len(value)} characters long; at most {ctx['max_length']} allowed")
     message = error["msg"].replace("Input should be", "should be").replace("Value should have", "should have")
-    return positions.error(path, f"{message}, got {_describe(value)}")
+    return place(f"{message}, got {_describe(value)}")
 
 
 def _describe(value: Any) -> str:

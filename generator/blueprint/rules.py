@@ -204,10 +204,10 @@ def talks_to_internal_services(blueprint: Blueprint) -> Iterator[Problem]:
             elif callee is None:
                 yield path, f"there is no service `{target}`{_suggest(target, list(blueprint.services))}"
             elif callee.resolved_expose != "internal":
+                what = "public" if callee.resolved_expose == "public" else "a worker without a load balancer"
                 yield (
                     path,
-                    f"`{target}` is {callee.resolved_expose}, not internal; talks_to opens a path to an "
-                    "internal load balancer only",
+                    f"`{target}` is {what}, not internal; talks_to opens a path to an internal load balancer only",
                 )
 
 
