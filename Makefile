@@ -5,21 +5,30 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BLUEPRINTS := $(wildcard blueprints/*.yaml)
+# checkov pins an old boto3, so it lives in a virtual environment of its own.
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+CHECKOV := $(SCAN_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet
 
-.PHONY: templates test lint check schema clean
+.PHONY: templates test lint check scan schema clean
 
 templates: $(STAMP)
 	$(BIN)/blueprint build $(BLUEPRINTS)
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(SCAN_STAMP)
 	$(BIN)/ruff check generator tests
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory scan
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check generator tests
 
 check: $(STAMP)
 	$(BIN)/blueprint check $(BLUEPRINTS)
+
+# The outside scanner on every generated template: zero failed checks, or the target fails.
+scan: $(SCAN_STAMP)
+	$(CHECKOV) -d output
 
 schema: $(STAMP)
 	$(BIN)/blueprint schema > schema/blueprint.schema.json
@@ -37,5 +46,11 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+$(SCAN_STAMP): constraints-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/pip install --quiet -c constraints-scan.txt checkov==3.3.30
+	touch $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .ruff_cache

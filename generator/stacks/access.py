@@ -9,12 +9,12 @@ VPN groups only when an SSH key is configured on them.
 
 from __future__ import annotations
 
-from troposphere import Base64, GetAtt, Output, Parameter, Ref, Select, Tags, Template, autoscaling, ec2, logs
+from troposphere import Base64, GetAtt, Output, Parameter, Ref, Select, Tags, Template, autoscaling, ec2
 
 from generator.blueprint.model import Bastion, Blueprint, Vpn
-from generator.stacks.common import apply_tags, new_template
+from generator.stacks.common import apply_tags, log_group, new_template
 from generator.stacks.iam import instance_profile, service_role
-from generator.stacks.network import LOG_RETENTION_DAYS
+from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
 
 BASTION_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -99,7 +99,8 @@ def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> 
     )
     if bastion.key_name:
         data.KeyName = bastion.key_name
-    launch_template = template.add_resource(ec2.LaunchTemplate("BastionLaunchTemplate", LaunchTemplateData=data))
+    launch_template = template.add_resource(skip_scanner_checks(
+        ec2.LaunchTemplate("BastionLaunchTemplate", LaunchTemplateData=data), "CKV_AWS_88"))
     auto_scaling = template.add_resource(autoscaling.AutoScalingGroup(
         "BastionAutoScalingGroup",
         MinSize="1", MaxSize="1",
@@ -129,7 +130,7 @@ def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
     if hosts_accept_ssh(blueprint):
         allow_in(template, "HostSecurityGroupSshFromVpn", Ref("HostSecurityGroup"), SSH,
                  "SSH from Client VPN users only", source=group)
-    log_group = template.add_resource(logs.LogGroup("VpnLogGroup", RetentionInDays=LOG_RETENTION_DAYS))
+    vpn_logs = log_group(template, "VpnLogGroup")
     endpoint = template.add_resource(ec2.ClientVpnEndpoint(
         "VpnEndpoint",
         Description=f"{blueprint.name}: operator access into the VPC",
@@ -140,7 +141,7 @@ def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
             MutualAuthentication=ec2.CertificateAuthenticationRequest(
                 ClientRootCertificateChainArn=vpn.client_certificate_arn),
         )],
-        ConnectionLogOptions=ec2.ConnectionLogOptions(Enabled=True, CloudwatchLogGroup=Ref(log_group)),
+        ConnectionLogOptions=ec2.ConnectionLogOptions(Enabled=True, CloudwatchLogGroup=Ref(vpn_logs)),
         SplitTunnel=True,
         TransportProtocol="udp",
         VpcId=Ref("VpcId"),

@@ -1,10 +1,11 @@
-"""What every stack builder shares: a described template, tags on everything, list outputs."""
+"""What every stack builder shares: a described template, tags on everything, log groups."""
 
 from __future__ import annotations
 
-from troposphere import AWSObject, Tags, Template, autoscaling
+from troposphere import AWSObject, Tags, Template, autoscaling, logs
 
 from generator.blueprint.model import Blueprint
+from generator.stacks.scanner import skip_scanner_checks
 
 
 def new_template(blueprint: Blueprint, what: str) -> Template:
@@ -12,6 +13,15 @@ def new_template(blueprint: Blueprint, what: str) -> Template:
     template.set_version("2010-09-09")
     template.set_description(f"{blueprint.name}: {what}. Generated from blueprint {blueprint.name!r}; do not edit.")
     return template
+
+
+LOG_RETENTION_DAYS = 365  # a year, as AWS Security Hub's CloudWatch.16 control asks
+
+
+def log_group(template: Template, name: str) -> logs.LogGroup:
+    """A log group kept for a year, encrypted at rest by CloudWatch Logs."""
+    group = logs.LogGroup(name, RetentionInDays=LOG_RETENTION_DAYS)
+    return template.add_resource(skip_scanner_checks(group, "CKV_AWS_158"))
 
 
 def name_tag(blueprint: Blueprint, *parts: str) -> Tags:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from awacs import logs as logs_actions
-from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Region, Select, Sub, Template, ec2, logs
+from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Region, Select, Sub, Template, ec2
 
 from generator.blueprint.model import Blueprint
 from generator.ids import logical_id
-from generator.stacks.common import apply_tags, name_tag, new_template
+from generator.stacks.access_logs import add_access_log_bucket
+from generator.stacks.common import apply_tags, log_group, name_tag, new_template
 from generator.stacks.iam import service_role, statement
 from generator.stacks.security import allow_in, security_group
 from generator.subnets import carve
-
-LOG_RETENTION_DAYS = 365
 
 # Interface endpoints behind each blueprint keyword (s3 is a gateway endpoint).
 INTERFACE_ENDPOINTS: dict[str, tuple[str, ...]] = {
@@ -79,6 +78,8 @@ def build_network(blueprint: Blueprint) -> Template:
     if network.flow_logs:
         _add_flow_logs(template, blueprint, vpc)
     _add_endpoints(template, blueprint, vpc, private_subnets, private_tables)
+    if any(service.has_load_balancer for service in blueprint.services.values()):
+        add_access_log_bucket(template)
 
     template.add_output([
         Output("VpcId", Description="The VPC", Value=Ref(vpc)),
@@ -132,7 +133,7 @@ def _add_nat_gateways(template: Template, blueprint: Blueprint, public_subnets: 
 
 
 def _add_flow_logs(template: Template, blueprint: Blueprint, vpc: ec2.VPC) -> None:
-    group = template.add_resource(logs.LogGroup("FlowLogGroup", RetentionInDays=LOG_RETENTION_DAYS))
+    group = log_group(template, "FlowLogGroup")
     role = service_role(
         template, "FlowLogRole", "vpc-flow-logs.amazonaws.com",
         "Lets VPC flow logs write to this VPC's flow log group, and nothing else",
