@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
                        help="output directory (default: output)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    build.add_argument("--no-cache", action="store_true",
+                       help="re-check every template (the cache only remembers clean results; default on)")
     build.set_defaults(run=_run_build, write=True)
 
     check = commands.add_parser(
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
                        help="output directory to compare with (default: output)")
     check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    check.add_argument("--no-cache", action="store_true", help="re-check every template")
     check.set_defaults(run=_run_build, write=False)
 
     audit = commands.add_parser(
@@ -96,15 +99,17 @@ def _blueprint_files(files: list[Path]) -> list[Path]:
 
 def _run_build(args: argparse.Namespace) -> int:
     from generator.blueprint import BlueprintErrors
+    from generator.checks.cache import CleanCache, default_directory
     from generator.output import OutputError
     from generator.pipeline import ValidationFailed, build
 
+    cache = CleanCache(None if args.no_cache else default_directory())
     worst = EXIT_OK
     names: dict[str, Path] = {}
     for path in _blueprint_files(args.files):
         started = time.perf_counter()
         try:
-            result = build(path, args.output, write=args.write)
+            result = build(path, args.output, write=args.write, cache=cache)
         except BlueprintErrors as exc:
             print(exc.render(), file=sys.stderr)
             worst = max(worst, EXIT_USAGE)
@@ -128,7 +133,8 @@ def _run_build(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - started
         if args.write:
             if not args.quiet:
-                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, lint clean) in {seconds:.1f}s")
+                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, lint and audit clean) "
+                      f"in {seconds:.1f}s")
         elif result.stale:
             for stale in result.stale:
                 print(f"{result.directory / stale}: stale: differs from what {path} generates", file=sys.stderr)

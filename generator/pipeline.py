@@ -1,22 +1,30 @@
-"""load -> build -> check (cfn-lint, posture audit) -> write, for one blueprint file."""
+"""load -> build -> check (quotas, cfn-lint, posture audit) -> write, for one blueprint file."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+from generator import __version__
 from generator.blueprint import Blueprint, load_blueprint
 from generator.checks.audit import Finding, audit_files
+from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import LintFinding, lint_files
+from generator.checks.quotas import QuotaFinding, check_quotas
 from generator.output import MARKER, staged
-from generator.render import render
+from generator.render import render_data, to_data
 from generator.stacks.application import build_templates
 
 
 class ValidationFailed(Exception):
-    """Generated templates fail lint or the posture audit; nothing was written."""
+    """Generated templates break a quota, fail lint or the posture audit; nothing was written."""
 
-    def __init__(self, findings: list[LintFinding] | list[Finding]) -> None:
+    def __init__(self, findings: list[LintFinding] | list[Finding] | list[QuotaFinding]) -> None:
         self.findings = findings
         super().__init__("\n".join(finding.render() for finding in findings))
 
@@ -27,33 +35,76 @@ class BuildResult:
     directory: Path
     files: dict[str, bytes]
     stale: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # generate, lint, audit, write
+
+
+def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
+    """Blueprint to every template, as plain data, by file name (root first)."""
+    return {filename: to_data(template) for filename, template in build_templates(blueprint).items()}
 
 
 def generate(blueprint: Blueprint) -> dict[str, bytes]:
     """Blueprint to the bytes of every file of its output directory."""
-    return {filename: render(template) for filename, template in build_templates(blueprint).items()}
+    return {filename: render_data(data) for filename, data in documents(blueprint).items()}
 
 
-def build(blueprint_path: Path, out_dir: Path, *, write: bool = True) -> BuildResult:
-    """Validate, generate, lint in a staging directory, and (when `write`) swap it into place."""
-    blueprint = load_blueprint(blueprint_path)
-    files = generate(blueprint)
+def is_template(filename: str) -> bool:
+    return filename.endswith((".yaml", ".json")) and filename != "parameters.json"
+
+
+def build(blueprint_path: Path, out_dir: Path, *, write: bool = True,
+          cache: CleanCache | None = None) -> BuildResult:
+    """Validate, generate, check in a staging directory, and (when `write`) swap it into place."""
+    cache = cache or CleanCache(None)
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "generate"):
+        blueprint = load_blueprint(blueprint_path)
+        data = documents(blueprint)
+        files = {filename: render_data(document) for filename, document in data.items()}
+        quota = check_quotas(files, data)
+        if quota:
+            raise ValidationFailed(quota)
     target = out_dir / blueprint.name
-    result = BuildResult(blueprint, target, files)
+    result = BuildResult(blueprint, target, files, seconds=seconds)
     with staged(out_dir, blueprint.name, files, scratch=not write) as stage:
-        paths = [stage.path(filename) for filename in files]
+        templates = [stage.path(filename) for filename in files if is_template(filename)]
         names = {stage.path(filename): str(target / filename) for filename in files}
-        findings = lint_files(paths, names)
+        with _timed(seconds, "lint"):
+            findings = lint_files(templates, names, cache=cache)
         if findings:
             raise ValidationFailed(findings)
-        audit = [f for f in audit_files(paths, {str(p): n for p, n in names.items()}) if f.level == "error"]
-        if audit:
-            raise ValidationFailed(audit)
-        if write:
-            stage.commit()
-        else:
-            result.stale = stale_files(target, files)
+        with _timed(seconds, "audit"):
+            audit_key = content_key("audit", _audit_salt(), [p.read_bytes() for p in templates])
+            if not cache.is_clean(audit_key):
+                errors = [f for f in audit_files(templates, {str(p): n for p, n in names.items()})
+                          if f.level == "error"]
+                if errors:
+                    raise ValidationFailed(errors)
+                cache.remember_clean(audit_key)
+        with _timed(seconds, "write"):
+            if write:
+                stage.commit()
+            else:
+                result.stale = stale_files(target, files)
     return result
+
+
+@cache
+def _audit_salt() -> str:
+    """Our version and the audit's own source: editing a rule invalidates every cached verdict."""
+    root = Path(__file__).parent / "checks" / "audit"
+    sources = sorted(root.rglob("*.py"))
+    return content_key("audit-code", __version__, [str(p.relative_to(root)).encode() + p.read_bytes()
+                                                   for p in sources])
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[phase] = seconds.get(phase, 0.0) + time.perf_counter() - started
 
 
 def stale_files(target: Path, files: dict[str, bytes]) -> list[str]:

@@ -1,17 +1,27 @@
-"""cfn-lint, in process, with one rule set loaded per process (loading rules is the slow part).
+"""cfn-lint, in process: one rule set per process, templates spread over a process pool.
 
-Templates are linted from files so that nested-stack parameter checks (E3043) can open the
-children through their relative TemplateURL. W3002 ("this template uses a local path") is exactly
-what we want for `aws cloudformation package`, so it is ignored.
+Loading cfn-lint's ~190 rules is the slow part, so the parent loads them once and forks its
+workers, which inherit them. Templates are linted from files so that nested-stack parameter checks
+(E3043) can open the children through their relative TemplateURL. W3002 ("this template uses a local
+path") is exactly what we want for `aws cloudformation package`, so it is ignored. cfn-lint is
+pinned: these are internal APIs.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from generator.checks.cache import CleanCache, content_key
+
 IGNORED_RULES = ("W3002",)
+_TEMPLATE_URL = re.compile(rb"TemplateURL:\s*'?\"?([^\s'\"]+)")
 
 
 @dataclass(frozen=True, order=True)
@@ -36,6 +46,12 @@ def _runner():  # type: ignore[no-untyped-def]
     return Runner(config)
 
 
+@cache
+def _salt() -> str:
+    cfn_lint_version = importlib.metadata.version("cfn-lint")  # without importing cfn-lint (slow)
+    return f"cfn-lint {cfn_lint_version}; ignore {','.join(IGNORED_RULES)}; regions us-east-1"
+
+
 def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
     """Errors and warnings cfn-lint finds in one template file (informational notes dropped)."""
     from cfnlint.runner import run_template_by_file_path
@@ -52,6 +68,46 @@ def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
     return sorted(findings)
 
 
-def lint_files(paths: list[Path], display_names: dict[Path, str] | None = None) -> list[LintFinding]:
+def _lint_job(job: tuple[Path, str | None]) -> list[LintFinding]:
+    return lint_file(*job)
+
+
+def lint_key(path: Path) -> str:
+    """The template's bytes, plus the children it nests (E3043 reads their parameters)."""
+    content = path.read_bytes()
+    children = [path.parent / url.decode() for url in _TEMPLATE_URL.findall(content) if b"://" not in url]
+    return content_key("lint", _salt(), [content, *(c.read_bytes() for c in children if c.is_file())])
+
+
+def lint_files(
+    paths: list[Path],
+    display_names: dict[Path, str] | None = None,
+    *,
+    cache: CleanCache | None = None,
+    jobs: int | None = None,
+) -> list[LintFinding]:
+    """Lint every template not already known clean; in parallel when there is more than one."""
     names = display_names or {}
-    return [finding for path in paths for finding in lint_file(path, names.get(path))]
+    cache = cache or CleanCache(None)
+    keys = {path: lint_key(path) for path in paths}
+    pending = [path for path in paths if not cache.is_clean(keys[path])]
+    results = _lint_all([(path, names.get(path)) for path in pending], jobs)
+    findings: list[LintFinding] = []
+    for path, found in zip(pending, results, strict=True):
+        if found:
+            findings.extend(found)
+        else:
+            cache.remember_clean(keys[path])
+    return sorted(findings)
+
+
+def _lint_all(jobs_in: list[tuple[Path, str | None]], jobs: int | None) -> list[list[LintFinding]]:
+    if not jobs_in:
+        return []
+    workers = min(jobs or os.cpu_count() or 1, len(jobs_in))
+    _runner()  # load the rules once, before forking, so every worker inherits them
+    if workers <= 1:
+        return [_lint_job(job) for job in jobs_in]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_lint_job, jobs_in, chunksize=max(1, len(jobs_in) // (workers * 4))))

@@ -72,7 +72,12 @@ def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
 
 
 def _pass_through(parameter: Parameter) -> Parameter:
+    """The root's copy of a child parameter. An SSM-typed parameter becomes a String holding the SSM
+    name: `Ref` to an SSM-typed parameter yields the resolved value (an AMI id), which the child would
+    then try to look up as a parameter name."""
     copied = Parameter(parameter.title)
     for key, value in parameter.properties.items():
         copied.properties[key] = value
+    if str(parameter.properties.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+        copied.properties["Type"] = "String"
     return copied

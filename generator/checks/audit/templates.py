@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import decode
-
 
 @dataclass(frozen=True)
 class Res:
@@ -73,20 +71,23 @@ class Template:
         return outputs if isinstance(outputs, dict) else {}
 
     def line_of(self, logical_id: str) -> int:
-        node = self.resources.get(logical_id)
-        mark = getattr(node, "start_mark", None)
+        """The line of the resource's logical ID (as cfn-lint reports it), not of its first property."""
+        key = next((key for key in self.resources if key == logical_id), None)
+        mark = getattr(key, "start_mark", None) or getattr(self.resources.get(logical_id), "start_mark", None)
         return mark.line + 1 if mark is not None else 1
 
 
 def load_files(paths: Iterable[Path]) -> list[Template]:
+    from cfnlint.decode import decode  # imported late: cfn-lint takes most of a second to import
+
     templates = []
     for path in paths:
         try:
             data, problems = decode(str(path))
         except Exception as exc:  # cfn-lint's decoder raises many kinds on garbage
             raise AuditInputError(f"{path}: cannot read template: {exc}") from None
-        if data is None or not isinstance(data, dict) or "Resources" not in data:
-            detail = problems[0].message if problems else "no Resources section"
+        if data is None or not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+            detail = problems[0].message if problems else "no Resources mapping"
             raise AuditInputError(f"{path}: not a CloudFormation template ({detail})")
         templates.append(Template(str(path), data))
     return templates
@@ -108,13 +109,15 @@ class TemplateSet:
     @classmethod
     def of(cls, templates: list[Template]) -> TemplateSet:
         found = cls({template.name: template for template in templates})
-        by_basename = {Path(template.name).name: template.name for template in templates}
+        by_basename: dict[str, list[str]] = {}
+        for template in templates:
+            by_basename.setdefault(Path(template.name).name, []).append(template.name)
         for template in templates:
             for stack_id, properties in resources_of(template, "AWS::CloudFormation::Stack"):
                 url = properties.get("TemplateURL")
                 if not isinstance(url, str):
                     continue
-                child = by_basename.get(url.rsplit("/", 1)[-1])
+                child = _child_file(template.name, url.rsplit("/", 1)[-1], by_basename)
                 if child is not None and child != template.name:
                     found.parents.setdefault(child, (template.name, stack_id))
                     found.children[(template.name, stack_id)] = child
@@ -197,6 +200,19 @@ class TemplateSet:
         if target in self.templates[file].resources:
             return [Res(file, target)]
         return [Opaque(f"{target}.{attribute}")]
+
+
+def _child_file(parent: str, basename: str, by_basename: dict[str, list[str]]) -> str | None:
+    """The template a TemplateURL names: the one beside its parent, else the only one of that name.
+
+    Several sets audited at once (`output/*/*.yaml`) each have a network.yaml; a root must not adopt
+    another set's child.
+    """
+    candidates = by_basename.get(basename, [])
+    beside = str(Path(parent).parent / basename)
+    if beside in candidates:
+        return beside
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _split_get_att(argument: Any) -> tuple[str, str]:

@@ -1,0 +1,50 @@
+"""CloudFormation's quotas, checked before anything is written, so a deploy never fails on them.
+
+Figures from the CloudFormation quotas page: per template 500 resources, 200 parameters, 200 outputs,
+200 mappings; a template body of at most 1 MB when read from S3 (every nested child, and the root
+as `aws cloudformation deploy --s3-bucket` or `blueprint publish` upload it), 51,200 bytes when
+passed inline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_RESOURCES = 500
+MAX_PARAMETERS = 200
+MAX_OUTPUTS = 200
+MAX_MAPPINGS = 200
+MAX_S3_BODY = 1_000_000
+MAX_INLINE_BODY = 51_200
+
+
+@dataclass(frozen=True, order=True)
+class QuotaFinding:
+    filename: str
+    message: str
+
+    def render(self) -> str:
+        return f"{self.filename}:1:1: error: quota: {self.message}"
+
+
+def check_quotas(
+    files: Mapping[str, bytes], data: Mapping[str, dict[str, Any]], inline: frozenset[str] = frozenset(),
+) -> list[QuotaFinding]:
+    """`files` are the rendered bytes, `data` the same templates as dicts; `inline` names the
+    templates meant to be passed inline rather than from S3."""
+    findings = []
+    for name, template in sorted(data.items()):
+        for section, limit in (("Resources", MAX_RESOURCES), ("Parameters", MAX_PARAMETERS),
+                               ("Outputs", MAX_OUTPUTS), ("Mappings", MAX_MAPPINGS)):
+            count = len(template.get(section) or {})
+            if count > limit:
+                findings.append(QuotaFinding(name, f"{count} {section.lower()}; CloudFormation allows {limit} "
+                                                   "per template"))
+        size = len(files[name])
+        limit = MAX_INLINE_BODY if name in inline else MAX_S3_BODY
+        if size > limit:
+            how = "passed inline" if name in inline else "read from S3"
+            findings.append(QuotaFinding(name, f"{size:,} bytes; a template {how} may be at most {limit:,} bytes"))
+    return findings
