@@ -10,7 +10,7 @@ SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed
 CHECKOV := $(SCAN_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet
 
-.PHONY: templates test lint check scan schema clean
+.PHONY: templates test lint check scan bench schema clean
 
 templates: $(STAMP)
 	$(BIN)/blueprint build $(BLUEPRINTS)
@@ -29,6 +29,10 @@ check: $(STAMP)
 # The outside scanner on every generated template: zero failed checks, or the target fails.
 scan: $(SCAN_STAMP)
 	$(CHECKOV) -d output
+
+# Cold and warm build times by phase, with peak memory: bench/report.md and bench/report.json.
+bench: $(STAMP)
+	$(BIN)/python -m bench.bench
 
 schema: $(STAMP)
 	$(BIN)/blueprint schema > schema/blueprint.schema.json
