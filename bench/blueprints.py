@@ -7,7 +7,8 @@ import yaml
 
 def synthetic_blueprint(services: int) -> str:
     """`services` services on a mixed cluster: a quarter public (half of those with HTTPS), half internal,
-    a quarter workers; a third on Fargate; every internal service is called by the one after it."""
+    a quarter workers; a fifth on EC2 hosts, the rest on Fargate; every internal service is called by
+    the one after it."""
     spec: dict[str, object] = {
         "name": f"bench{services}",
         "description": f"Synthetic {services}-service application for the benchmark",
@@ -32,8 +33,9 @@ def synthetic_blueprint(services: int) -> str:
             service.update(port=8080, expose="internal")
         else:
             service.update(expose="none", count=1)
-        if index % 3 == 2:
-            service["launch_type"] = "fargate"
+        # A fifth on the EC2 hosts: every load-balanced EC2 service adds a rule to the shared host group,
+        # and EC2 allows 60 per group (the build refuses more); the rest on Fargate, a group each.
+        service["launch_type"] = "ec2" if index % 5 == 0 else "fargate"
         items[name] = service
     for index in range(1, services):
         caller, callee = f"svc{index:03d}", f"svc{index - 1:03d}"

@@ -3,7 +3,8 @@
 Figures from the CloudFormation quotas page: per template 500 resources, 200 parameters, 200 outputs,
 200 mappings; a template body of at most 1 MB when read from S3 (every nested child, and the root
 as `aws cloudformation deploy --s3-bucket` or `blueprint publish` upload it), 51,200 bytes when
-passed inline.
+passed inline. And EC2's: 60 inbound and 60 outbound rules per security group, counted across the
+whole nested set, since service stacks add rules to the shared host group.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ MAX_OUTPUTS = 200
 MAX_MAPPINGS = 200
 MAX_S3_BODY = 1_000_000
 MAX_INLINE_BODY = 51_200
+MAX_RULES_PER_GROUP = 60  # inbound and outbound each: EC2's default quota per security group
 
 
 @dataclass(frozen=True, order=True)
@@ -47,4 +49,23 @@ def check_quotas(
         if size > limit:
             how = "passed inline" if name in inline else "read from S3"
             findings.append(QuotaFinding(name, f"{size:,} bytes; a template {how} may be at most {limit:,} bytes"))
+    findings.extend(_security_group_rules(data))
     return findings
+
+
+def _security_group_rules(data: Mapping[str, dict[str, Any]]) -> list[QuotaFinding]:
+    from generator.checks.audit.facts import Facts
+    from generator.checks.audit.templates import Res, Template, TemplateSet
+
+    facts = Facts(TemplateSet.of([Template(name, dict(template)) for name, template in data.items()]))
+    counts: dict[tuple[Res, str], int] = {}
+    for rule in facts.rules:
+        if isinstance(rule.group, Res):
+            counts[(rule.group, rule.direction)] = counts.get((rule.group, rule.direction), 0) + 1
+    return [
+        QuotaFinding(group.file, f"security group {group.id} gets {count} {direction} rules across the stacks; "
+                                 f"EC2 allows {MAX_RULES_PER_GROUP} per group (run fewer EC2 services with load "
+                                 "balancers, or move some to Fargate, where each service has its own group)")
+        for (group, direction), count in sorted(counts.items(), key=lambda item: (item[0][0].file, item[0][0].id))
+        if count > MAX_RULES_PER_GROUP
+    ]
