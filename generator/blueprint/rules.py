@@ -95,6 +95,15 @@ def cluster_has_capacity(blueprint: Blueprint) -> Iterator[Problem]:
         yield ("cluster", "fargate"), "the cluster has no capacity: set `instances` or leave Fargate on"
 
 
+def bastion_reachable(blueprint: Blueprint) -> Iterator[Problem]:
+    bastion = blueprint.access.bastion
+    if bastion is not None and bastion.key_name is None and not blueprint.access.ssm:
+        yield (
+            ("access", "bastion"),
+            "nobody could log in to this bastion: give it a `key_name` for SSH, or keep `access.ssm: true`",
+        )
+
+
 def vpn_client_cidr(blueprint: Blueprint) -> Iterator[Problem]:
     vpn = blueprint.access.vpn
     if vpn is None:
@@ -277,6 +286,7 @@ RULES: tuple[Rule, ...] = (
     no_nat_needs_endpoints,
     instances_min_max,
     cluster_has_capacity,
+    bastion_reachable,
     vpn_client_cidr,
     unique_logical_ids,
     service_exposure,

@@ -326,8 +326,12 @@ def _secret_statements(service: Service) -> list:  # type: ignore[type-arg]
 
 
 def _secret_base_arn(arn: str) -> str:
-    """ECS accepts `SECRET_ARN:json-key:version-stage:version-id`; IAM wants the secret's own ARN."""
-    return ":".join(arn.split(":")[:7])
+    """ECS accepts `SECRET_ARN:json-key:version-stage:version-id`; IAM wants the secret's own ARN. A
+    partial ARN (no `-AbCdEf` suffix Secrets Manager appends) matches the real one only with `-??????`."""
+    base = ":".join(arn.split(":")[:7])
+    name = base.rsplit(":", 1)[-1]
+    has_suffix = len(name) > 7 and name[-7] == "-" and name[-6:].isalnum()
+    return base if has_suffix else base + "-??????"
 
 
 def _add_ecs_service(template: Template, name: str, service: Service, on_fargate: bool,
