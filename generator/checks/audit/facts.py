@@ -11,6 +11,7 @@ from typing import Any
 from generator.checks.audit.templates import Lit, Param, Res, TemplateSet, Value
 
 WORLD = {"0.0.0.0/0", "::/0"}
+LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,9 @@ class Facts:
         for ref, properties in self.set.each("AWS::ElasticLoadBalancingV2::Listener"):
             if self.one(ref.file, properties.get("LoadBalancerArn")) != balancer.ref:
                 continue
+            # Listener rules act like extra default actions: one that forwards makes the listener forward.
             actions = [a for a in properties.get("DefaultActions") or [] if isinstance(a, dict)]
+            actions += [a for rule in self._listener_rules.get(ref, []) for a in rule if isinstance(a, dict)]
             redirects = bool(actions) and all(
                 a.get("Type") == "redirect" and str((a.get("RedirectConfig") or {}).get("Protocol")) == "HTTPS"
                 for a in actions
@@ -231,6 +234,17 @@ class Facts:
             policy = properties.get("SslPolicy")
             found.append(Listener(ref, _int(properties.get("Port")), str(properties.get("Protocol", "")).upper(),
                                   policy if isinstance(policy, str) else None, redirects))
+        return found
+
+    @cached_property
+    def _listener_rules(self) -> dict[Value, list[list[Any]]]:
+        """The actions of every AWS::ElasticLoadBalancingV2::ListenerRule, by the listener it belongs to."""
+        found: dict[Value, list[list[Any]]] = {}
+        for ref, properties in self.set.each("AWS::ElasticLoadBalancingV2::ListenerRule"):
+            listener = self.one(ref.file, properties.get("ListenerArn"))
+            actions = properties.get("Actions")
+            if listener is not None and isinstance(actions, list):
+                found.setdefault(listener, []).append(actions)
         return found
 
     @cached_property
@@ -254,6 +268,12 @@ class Facts:
             template = template if isinstance(template, Res) else None
             data = self._launch_data(template)
             groups, public_ip = self._interfaces(template.file if template else ref.file, data)
+            configuration = self.one(ref.file, properties.get("LaunchConfigurationName"))
+            if isinstance(configuration, Res) and self.set.kind(configuration) == LAUNCH_CONFIGURATION:
+                # Deprecated (SEC803), but its hosts are still hosts: their groups keep their roles.
+                data = self.set.properties(configuration)
+                groups = self.many(configuration.file, data.get("SecurityGroups"))
+                public_ip = str(data.get("AssociatePublicIpAddress")).lower() == "true"
             in_cluster = ref in self._cluster_auto_scaling_groups or "ECS_CLUSTER" in str(data.get("UserData", ""))
             found.append(InstanceGroup(ref, template, self.many(ref.file, properties.get("VPCZoneIdentifier")),
                                        groups, public_ip, in_cluster))
@@ -279,7 +299,7 @@ class Facts:
         for interface in data.get("NetworkInterfaces") or []:
             if not isinstance(interface, dict):
                 continue
-            groups += self.many(file, interface.get("Groups"))
+            groups += self.many(file, interface.get("Groups") or interface.get("GroupSet"))  # template, instance
             if str(interface.get("AssociatePublicIpAddress")).lower() == "true":
                 public_ip = True
         return groups, public_ip

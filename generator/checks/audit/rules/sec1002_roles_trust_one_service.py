@@ -8,7 +8,7 @@ from generator.checks.audit.rules.sec1001_no_wildcard_actions import _as_list, _
 
 def _trusted(principal: Any) -> str | None:
     """Why this principal is too wide, or None when it is exactly one AWS service."""
-    if principal == "*":
+    if principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))):
         return "everyone (*)"
     if not isinstance(principal, dict):
         return "an unrecognised principal"

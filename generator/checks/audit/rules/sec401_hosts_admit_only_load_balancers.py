@@ -9,23 +9,26 @@ SSH = 22
 
 class HostsAdmitOnlyLoadBalancers(AuditRule):
     id = "SEC401"
-    title = "Cluster hosts admit only load balancers (and SSH only from operator groups)"
-    reason = "A host that admits any network directly is reachable around its load balancers."
+    title = "Cluster hosts and tasks admit only load balancers (and SSH only from operator groups)"
+    reason = "A host, or an awsvpc task with a group of its own, that admits any network directly is reachable " \
+             "around its load balancers."
     invariant = "5.4"
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         balancers = facts.groups_with("public-load-balancer") | facts.groups_with("internal-load-balancer")
         operators = facts.groups_with("bastion") | facts.groups_with("vpn")
-        for group in facts.groups_with("hosts"):
+        hosts, tasks = facts.groups_with("hosts"), facts.groups_with("tasks")
+        for group in hosts | tasks:
+            role = "host" if group in hosts else "task"
             for rule in facts.rules_of(group, "ingress"):
                 if rule.peer is None:
-                    yield self.finding(facts, rule.declared_by, f"host group admits {rule.cidr or 'a prefix list'}"
-                                       "; hosts admit only load balancer groups (no CIDR ingress)")
+                    yield self.finding(facts, rule.declared_by, f"{role} group admits {rule.cidr or 'a prefix list'}"
+                                       f"; {role}s admit only load balancer groups (no CIDR ingress)")
                     continue
                 if isinstance(rule.peer, Param):
                     continue
                 if rule.ports() == (SSH, SSH) and rule.peer in operators:
                     continue
                 if rule.peer not in balancers:
-                    yield self.finding(facts, rule.declared_by, "host group admits a group that is not a load "
+                    yield self.finding(facts, rule.declared_by, f"{role} group admits a group that is not a load "
                                        "balancer (SSH is allowed only from the bastion or VPN group)")

@@ -17,7 +17,8 @@ class NoSshFromTheInternet(AuditRule):
             if rule.direction != "ingress" or not rule.from_world:
                 continue
             span = rule.ports()
-            covers_ssh = rule.protocol in ("-1", "all") or span is None or span[0] <= SSH <= span[1]
+            tcp = rule.protocol in ("tcp", "6")
+            covers_ssh = rule.protocol in ("-1", "all") or (tcp and (span is None or span[0] <= SSH <= span[1]))
             if covers_ssh:
                 yield self.finding(facts, rule.declared_by, f"SSH open to {rule.cidr}; list the networks that "
                                    "need it, or use SSM Session Manager")

@@ -13,6 +13,12 @@ def _unencrypted(mappings: Any) -> bool:
     return False
 
 
+def _maps_no_volume(mappings: Any) -> bool:
+    """No EBS mapping at all: the root volume takes the AMI snapshot's settings, unencrypted for public AMIs."""
+    return not any(isinstance(m, dict) and isinstance(m.get("Ebs"), dict)
+                   for m in (mappings if isinstance(mappings, list) else []))
+
+
 class EncryptedVolumes(AuditRule):
     id = "SEC802"
     title = "EBS volumes are encrypted"
@@ -24,6 +30,9 @@ class EncryptedVolumes(AuditRule):
             data = properties.get("LaunchTemplateData") or {}
             if isinstance(data, dict) and _unencrypted(data.get("BlockDeviceMappings")):
                 yield self.finding(facts, ref, "unencrypted EBS volume; set Ebs.Encrypted: true")
+            elif isinstance(data, dict) and _maps_no_volume(data.get("BlockDeviceMappings")):
+                yield self.finding(facts, ref, "no BlockDeviceMappings, so the root volume is as unencrypted as "
+                                   "the AMI's snapshot; map the root device with Ebs.Encrypted: true")
         for ref, properties in facts.set.each("AWS::EC2::Instance"):
             if _unencrypted(properties.get("BlockDeviceMappings")):
                 yield self.finding(facts, ref, "unencrypted EBS volume; set Ebs.Encrypted: true")

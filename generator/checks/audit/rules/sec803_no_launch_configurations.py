@@ -7,8 +7,8 @@ from generator.checks.audit.rule import AuditRule, Finding
 class NoLaunchConfigurations(AuditRule):
     id = "SEC803"
     title = "No launch configurations"
-    reason = "Launch configurations cannot require IMDSv2 everywhere and new AWS accounts can no longer " \
-             "create them; launch templates replace them."
+    reason = "Launch configurations are deprecated: they get no new instance types or features, and accounts " \
+             "created since October 2024 cannot create them; launch templates replace them."
     invariant = "5.8"
 
     def check(self, facts: Facts) -> Iterator[Finding]:
