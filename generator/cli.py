@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the blueprint format",
                                  description="Print the JSON Schema of blueprint format 1, for editors.")
+    schema.add_argument("--markdown", action="store_true",
+                        help="print the format reference as Markdown (docs/blueprint.md) instead")
     schema.set_defaults(run=_run_schema)
     return parser
 
@@ -171,9 +173,10 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
+    from generator.blueprint.reference import reference_markdown
     from generator.blueprint.schema import schema_json
 
-    sys.stdout.write(schema_json())
+    sys.stdout.write(reference_markdown() if args.markdown else schema_json())
     return EXIT_OK
 
 

@@ -1,0 +1,124 @@
+"""The blueprint format reference (docs/blueprint.md), rendered from the model itself.
+
+The model's field descriptions are the single source: the JSON Schema, this reference and
+`blueprint explain` all read them, so the docs cannot drift from what the loader accepts.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from generator.blueprint.model import Blueprint
+
+INTRO = """# Blueprint format 1: reference
+
+Generated from the model (`generator/blueprint/model.py`) by `blueprint schema --markdown`; a test keeps
+it current. Every key is optional unless marked **required**; unknown keys are errors. Editors get
+completion and checking from the JSON Schema (`schema/blueprint.schema.json`) through the
+`# yaml-language-server: $schema=...` line at the top of a blueprint.
+
+Rules that involve several keys (checked after the types, each with its own error):
+
+- `services.*.scaling`: `min <= count <= max`, and at least one target.
+- `services.*.talks_to` names an existing `internal` service other than itself; callers never form a circle
+  (each caller's stack is nested after its callee's).
+- Two service names that map to the same CloudFormation logical ID (`api-2` and `api2`) are refused.
+- `network.nat_gateways: none` needs the endpoints `s3`, `ecr`, `ecs` and `logs`, and images from a private ECR.
+- `launch_type: ec2` needs `cluster.instances`; `launch_type: fargate` needs Fargate capacity; Fargate
+  `cpu`/`memory` must be a pair Fargate offers.
+- `network.cidr` is /16 to /24 and must hold the subnets: a /24 fits 2 AZs, a /23 fits 4 (subnets carved
+  as described in the README).
+- A service with `expose: public` or `internal` needs a `port`; `allowed_cidrs` is for public services only;
+  `https`, `health_check` and `scaling.requests_per_target` need a load balancer.
+- `access.bastion.allowed_cidrs` may not be the whole internet; a bastion without `key_name` needs
+  `access.ssm`; `access.vpn.client_cidr` is /12 to /22 and does not overlap the VPC.
+- `tags` keys may not start with `aws:`; `description` is at most 1024 bytes.
+"""
+
+
+def reference_markdown() -> str:
+    sections = [INTRO]
+    for path, model in _blocks(Blueprint, ""):
+        title = f"`{path}`" if path else "Top level"
+        sections.append(f"## {title}\n\n| key | type | default | meaning |\n|---|---|---|---|")
+        for name, field in model.model_fields.items():
+            default = "**required**" if field.is_required() else _default(field)
+            description = (field.description or "").replace("|", "\\|")
+            sections[-1] += f"\n| `{name}` | {_type_name(field.annotation)} | {default} | {description} |"
+    return "\n\n".join(sections) + "\n"
+
+
+def _blocks(model: type[BaseModel], path: str) -> list[tuple[str, type[BaseModel]]]:
+    found = [(path, model)]
+    for name, field in model.model_fields.items():
+        inner, many = _inner_model(field.annotation)
+        if inner is not None:
+            child = f"{path}.{name}" if path else name
+            found.extend(_blocks(inner, f"{child}.<name>" if many else child))
+    return found
+
+
+def _inner_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    annotation = _strip(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    if typing.get_origin(annotation) is dict:
+        value = _strip(typing.get_args(annotation)[1])
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            return value, True
+    return None, False
+
+
+def _strip(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
+
+
+def _type_name(annotation: Any) -> str:
+    annotation = _strip_annotated(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return " or ".join(_type_name(option) for option in options)
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{value}`" for value in typing.get_args(annotation))
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(annotation)[0])}"
+    if origin is dict:
+        return f"mapping to {_type_name(typing.get_args(annotation)[1])}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "block"
+    return {int: "integer", str: "string", bool: "boolean"}.get(annotation, str(annotation))
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _default(field: Any) -> str:
+    if field.default_factory is not None:
+        value = field.default_factory()
+        if isinstance(value, BaseModel):
+            return "(the block's defaults)"
+        return f"`{value!r}`" if value not in ([], {}) else ("`[]`" if value == [] else "`{}`")
+    if field.default is None or field.default is PydanticUndefined:
+        return "none"
+    if isinstance(field.default, bool):
+        return f"`{str(field.default).lower()}`"
+    return f"`{field.default}`"
