@@ -166,7 +166,10 @@ def _run_audit(args: argparse.Namespace) -> int:
     else:
         report = as_text(findings, len(args.templates))
     if args.output:
-        args.output.write_text(report, encoding="utf-8")
+        try:
+            args.output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
     else:
         sys.stdout.write(report)
     return EXIT_INVALID if any(f.level == "error" for f in findings) else EXIT_OK
