@@ -8,10 +8,11 @@ we refuse to replace a directory without it: it is somebody else's.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 MARKER = ".blueprint-output"
@@ -74,7 +75,7 @@ def staged(
         staging = Path(tempfile.mkdtemp(prefix=f"blueprint-{name}-"))
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.new-", dir=out_dir))
+        staging = _new_directory(out_dir, f".{name}.new-")
     stage = StagedOutput(target, staging)
     try:
         for filename, content in sorted(files.items()):
@@ -84,6 +85,16 @@ def staged(
     finally:
         if not stage.committed:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _new_directory(parent: Path, prefix: str) -> Path:
+    """Like tempfile.mkdtemp, but with the permissions mkdir gives: the staged directory becomes
+    OUT_DIR/NAME, and mkdtemp's 0700 would hide the output from everybody else."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(8)}"
+        with suppress(FileExistsError):
+            path.mkdir()
+            return path
 
 
 def _write(path: Path, content: bytes) -> None:
