@@ -13,6 +13,7 @@ from troposphere import Base64, GetAtt, Output, Parameter, Ref, Select, Tags, Te
 
 from generator.blueprint.model import Bastion, Blueprint, Vpn
 from generator.stacks.common import apply_tags, log_group, new_template
+from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
@@ -47,7 +48,7 @@ def build_access(blueprint: Blueprint) -> Template:
         _add_bastion(template, blueprint, access.bastion)
     if access.vpn is not None:
         _add_vpn(template, blueprint, access.vpn)
-    return apply_tags(template, blueprint)
+    return apply_tags(make_console_friendly(template), blueprint)
 
 
 def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> None:

@@ -14,6 +14,7 @@ from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
 from generator.blueprint.model import Blueprint, Instances
 from generator.stacks.common import apply_tags, new_template
+from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
 from generator.stacks.security import allow_out, security_group
 
@@ -49,7 +50,7 @@ def build_cluster(blueprint: Blueprint) -> Template:
         "ClusterCapacityProviders", Cluster=Ref(cluster), CapacityProviders=providers,
         DefaultCapacityProviderStrategy=strategy,
     ))
-    return apply_tags(template, blueprint)
+    return apply_tags(make_console_friendly(template), blueprint)
 
 
 def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -> ecs.CapacityProvider:

@@ -9,6 +9,7 @@ from generator.blueprint.model import Blueprint
 from generator.ids import logical_id
 from generator.stacks.access_logs import add_access_log_bucket
 from generator.stacks.common import apply_tags, log_group, name_tag, new_template
+from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import service_role, statement
 from generator.stacks.security import allow_in, security_group
 from generator.subnets import carve
@@ -92,7 +93,7 @@ def build_network(blueprint: Blueprint) -> Template:
         Output("PrivateRouteTables", Description="Route tables of the private subnets, one per AZ",
                Value=Join(",", [Ref(t) for t in private_tables])),
     ])
-    return apply_tags(template, blueprint)
+    return apply_tags(make_console_friendly(template), blueprint)
 
 
 def _zone_selector(template: Template, blueprint: Blueprint):  # type: ignore[no-untyped-def]

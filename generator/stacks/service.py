@@ -35,6 +35,7 @@ from generator.blueprint.model import Blueprint, Service
 from generator.ids import logical_id
 from generator.stacks.cluster import DYNAMIC_HOST_PORTS
 from generator.stacks.common import apply_tags, log_group, new_template
+from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import service_role, statement
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
@@ -112,7 +113,7 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
     if tasks_group is not None:
         template.add_output(Output("TaskSecurityGroup", Description="Security group of the service's tasks",
                                    Value=GetAtt(tasks_group, "GroupId")))
-    return apply_tags(template, blueprint)
+    return apply_tags(make_console_friendly(template), blueprint)
 
 
 def _add_load_balancer(
