@@ -1,0 +1,157 @@
+"""catalog.yaml: a Service Catalog portfolio whose products point at what `blueprint publish` uploads."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.artifacts import artifact_keys, child_key, content_id
+from generator.blueprint.load import load_blueprint_bytes
+from generator.pipeline import build, documents
+from generator.render import render_data
+from generator.stacks.catalog import CATALOG
+
+CATALOG_BLUEPRINT = """
+name: shop
+description: A shop
+cluster: {instances: {type: t3.medium, min: 1, max: 3}, fargate: true}
+services:
+  web: {image: nginx, port: 8080, expose: public, talks_to: [api]}
+  api: {image: nginx, port: 8080, launch_type: fargate}
+  worker: {image: nginx}
+catalog:
+  portfolio: Shop stacks
+  owner: platform-team
+  principals:
+    - arn:aws:iam::123456789012:role/Developers
+    - arn:aws:iam::123456789012:group/Ops
+"""
+
+
+def _documents(text: str) -> dict[str, dict]:
+    return documents(load_blueprint_bytes(textwrap.dedent(text).encode(), "shop.yaml"))
+
+
+def _resources(template: dict, kind: str) -> dict[str, dict]:
+    return {name: entry for name, entry in template["Resources"].items() if entry["Type"] == kind}
+
+
+@pytest.fixture(scope="module")
+def shop() -> dict[str, dict]:
+    return _documents(CATALOG_BLUEPRINT)
+
+
+def test_catalog_is_emitted_only_with_a_catalog_block(shop: dict[str, dict]) -> None:
+    assert CATALOG in shop
+    without = CATALOG_BLUEPRINT.split("catalog:")[0]
+    assert CATALOG not in _documents(without)
+
+
+def test_products_cover_the_application_and_its_pieces(shop: dict[str, dict]) -> None:
+    products = _resources(shop[CATALOG], "AWS::ServiceCatalog::CloudFormationProduct")
+    assert set(products) == {"ApplicationProduct", "NetworkProduct", "ClusterProduct", "WebServiceProduct",
+                             "ApiServiceProduct", "WorkerServiceProduct"}
+
+
+def test_every_product_loads_the_key_publish_uploads(shop: dict[str, dict]) -> None:
+    templates = {name: render_data(data) for name, data in shop.items() if name != CATALOG}
+    keys = artifact_keys("", "shop", templates)
+    expected = {
+        "ApplicationProduct": keys["root.yaml"], "NetworkProduct": keys["network.yaml"],
+        "ClusterProduct": keys["cluster.yaml"], "WebServiceProduct": keys["service-web.yaml"],
+        "ApiServiceProduct": keys["service-api.yaml"], "WorkerServiceProduct": keys["service-worker.yaml"],
+    }
+    for product_id, entry in _resources(shop[CATALOG], "AWS::ServiceCatalog::CloudFormationProduct").items():
+        (artifact,) = entry["Properties"]["ProvisioningArtifactParameters"]
+        url = artifact["Info"]["LoadTemplateFromURL"]["Fn::Sub"]
+        assert url.endswith("/${TemplatePrefix}" + expected[product_id])
+        assert url.startswith("https://${TemplateBucket}.s3.${AWS::Region}.${AWS::URLSuffix}/")
+        assert artifact["Name"] == expected[product_id].split("/")[-2]
+
+
+def test_a_changed_service_gives_its_product_a_new_artifact_and_leaves_the_others(shop: dict[str, dict]) -> None:
+    changed = _documents(CATALOG_BLUEPRINT.replace("worker: {image: nginx}", "worker: {image: nginx, count: 3}"))
+
+    def artifact_names(docs: dict[str, dict]) -> dict[str, str]:
+        products = _resources(docs[CATALOG], "AWS::ServiceCatalog::CloudFormationProduct")
+        return {pid: e["Properties"]["ProvisioningArtifactParameters"][0]["Name"] for pid, e in products.items()}
+
+    before, after = artifact_names(shop), artifact_names(changed)
+    assert {pid for pid in before if before[pid] != after[pid]} == {"WorkerServiceProduct", "ApplicationProduct"}
+
+
+def test_every_launch_constraint_depends_on_its_association(shop: dict[str, dict]) -> None:
+    catalog = shop[CATALOG]
+    constraints = _resources(catalog, "AWS::ServiceCatalog::LaunchRoleConstraint")
+    associations = _resources(catalog, "AWS::ServiceCatalog::PortfolioProductAssociation")
+    assert len(constraints) == len(associations) == 6
+    for entry in constraints.values():
+        product = entry["Properties"]["ProductId"]["Ref"]
+        (association,) = [name for name, a in associations.items() if a["Properties"]["ProductId"]["Ref"] == product]
+        assert association in entry["DependsOn"]
+        assert entry["Properties"]["RoleArn"] == {"Fn::GetAtt": ["LaunchRole", "Arn"]}
+
+
+def test_principals_are_associated_with_the_portfolio(shop: dict[str, dict]) -> None:
+    principals = _resources(shop[CATALOG], "AWS::ServiceCatalog::PortfolioPrincipalAssociation")
+    assert sorted(p["Properties"]["PrincipalARN"] for p in principals.values()) == [
+        "arn:aws:iam::123456789012:group/Ops", "arn:aws:iam::123456789012:role/Developers"]
+
+
+def test_launch_role_trusts_service_catalog_and_names_every_action(shop: dict[str, dict]) -> None:
+    catalog = shop[CATALOG]
+    role = catalog["Resources"]["LaunchRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "servicecatalog.amazonaws.com"}
+    actions = [action for policy in _resources(catalog, "AWS::IAM::ManagedPolicy").values()
+               for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+               for action in statement["Action"]]
+    assert actions and not [a for a in actions if "*" in a]
+    # The resources the products create are covered: a VPC, an ECS service, a nested stack, a role.
+    for needed in ("ec2:CreateVpc", "ecs:CreateService", "cloudformation:CreateStack", "iam:CreateRole",
+                   "elasticloadbalancing:CreateLoadBalancer", "s3:GetObject", "iam:PassRole"):
+        assert needed in actions
+    assert len(role["ManagedPolicyArns"]) == len(_resources(catalog, "AWS::IAM::ManagedPolicy"))
+
+
+def test_pass_role_goes_only_to_the_services_that_use_roles(shop: dict[str, dict]) -> None:
+    statements = [s for p in _resources(shop[CATALOG], "AWS::IAM::ManagedPolicy").values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"] if "iam:PassRole" in s["Action"]]
+    (statement,) = statements
+    assert statement["Condition"]["StringEquals"]["iam:PassedToService"]
+    assert "ecs-tasks.amazonaws.com" in statement["Condition"]["StringEquals"]["iam:PassedToService"]
+
+
+def test_a_local_role_name_replaces_the_generated_role() -> None:
+    docs = _documents(CATALOG_BLUEPRINT + "  local_role_name: SCLaunchRole\n")
+    catalog = docs[CATALOG]
+    assert not _resources(catalog, "AWS::IAM::Role")
+    for entry in _resources(catalog, "AWS::ServiceCatalog::LaunchRoleConstraint").values():
+        assert entry["Properties"]["LocalRoleName"] == "SCLaunchRole"
+        assert "RoleArn" not in entry["Properties"]
+
+
+def test_product_templates_guard_their_subnets_and_label_parameters(shop: dict[str, dict]) -> None:
+    service = shop["service-api.yaml"]
+    interface = service["Metadata"]["AWS::CloudFormation::Interface"]
+    grouped = {name for group in interface["ParameterGroups"] for name in group["Parameters"]}
+    assert grouped == set(service["Parameters"])
+    assert set(interface["ParameterLabels"]) == set(service["Parameters"])
+    (assertion,) = service["Rules"]["ResourcesInTheChosenVpc"]["Assertions"]
+    assert assertion["Assert"] == {"Fn::EachMemberEquals": [{"Fn::ValueOf": ["PrivateSubnets", "VpcId"]},
+                                                            {"Ref": "VpcId"}]}
+
+
+def test_keys_are_content_addressed() -> None:
+    assert child_key("", "shop", "network.yaml", b"a") == f"shop/{content_id(b'a')}/network.yaml"
+    assert child_key("team/", "shop", "network.yaml", b"a") == child_key("/team", "shop", "network.yaml", b"a")
+    assert child_key("", "shop", "network.yaml", b"a") != child_key("", "shop", "network.yaml", b"b")
+
+
+def test_the_catalog_builds_lint_and_audit_clean(tmp_path: Path) -> None:
+    source = tmp_path / "shop.yaml"
+    source.write_text(textwrap.dedent(CATALOG_BLUEPRINT))
+    result = build(source, tmp_path / "out")
+    assert (tmp_path / "out" / "shop" / CATALOG).read_bytes() == result.files[CATALOG]
