@@ -9,12 +9,13 @@ VPN groups only when an SSH key is configured on them.
 
 from __future__ import annotations
 
-from troposphere import Base64, GetAtt, Output, Parameter, Ref, Select, Tags, Template, autoscaling, ec2
+from troposphere import GetAtt, Output, Parameter, Ref, Select, Tags, Template, autoscaling, ec2
 
 from generator.blueprint.model import Bastion, Blueprint, Vpn
 from generator.stacks.common import apply_tags, log_group, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
+from generator.stacks.instances import launch_template_data
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
 
@@ -77,29 +78,12 @@ def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> 
     role = service_role(template, "BastionRole", "ec2.amazonaws.com",
                         "SSH bastion: Session Manager only, no other AWS access", managed=managed)
     profile = instance_profile(template, "BastionInstanceProfile", role)
-    data = ec2.LaunchTemplateData(
-        ImageId=Ref("BastionImageId"),
-        InstanceType=bastion.instance_type,
-        IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
-        MetadataOptions=ec2.MetadataOptions(HttpTokens="required", HttpEndpoint="enabled",
-                                            HttpPutResponseHopLimit=1),
-        BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
-            DeviceName="/dev/xvda",
-            Ebs=ec2.EBSBlockDevice(VolumeSize=8, VolumeType="gp3", Encrypted=True, DeleteOnTermination=True),
-        )],
-        # The bastion is the one instance that faces the internet, so it needs a public address.
-        NetworkInterfaces=[ec2.NetworkInterfaces(
-            DeviceIndex=0, AssociatePublicIpAddress=True, Groups=[GetAtt(group, "GroupId")],
-            DeleteOnTermination=True,
-        )],
-        Monitoring=ec2.Monitoring(Enabled=True),
-        UserData=Base64("#!/bin/bash\ndnf -y update --security\n"),
-        TagSpecifications=[ec2.TagSpecifications(
-            ResourceType="volume", Tags=Tags(**{**blueprint.tags, "Name": f"{blueprint.name}-bastion"}),
-        )],
+    # The bastion is the one instance that faces the internet, so it needs a public address.
+    data = launch_template_data(
+        blueprint, name="bastion", image=Ref("BastionImageId"), instance_type=bastion.instance_type,
+        profile=profile, group=group, volume_gb=8, public_ip=True,
+        user_data="#!/bin/bash\ndnf -y update --security\n", key_name=bastion.key_name,
     )
-    if bastion.key_name:
-        data.KeyName = bastion.key_name
     launch_template = template.add_resource(skip_scanner_checks(
         ec2.LaunchTemplate("BastionLaunchTemplate", LaunchTemplateData=data), "CKV_AWS_88"))
     auto_scaling = template.add_resource(autoscaling.AutoScalingGroup(

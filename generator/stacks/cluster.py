@@ -9,13 +9,14 @@ this one) are gone before any of it.
 
 from __future__ import annotations
 
-from troposphere import Base64, GetAtt, Output, Parameter, Ref, Sub, Tags, Template, autoscaling, ec2, ecs
+from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, autoscaling, ec2, ecs
 from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
 from generator.blueprint.model import Blueprint, Instances
 from generator.stacks.common import apply_tags, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
+from generator.stacks.instances import launch_template_data
 from generator.stacks.security import allow_out, security_group
 
 # ECS places bridge-mode containers on host ports from this range; load balancers reach them there.
@@ -74,30 +75,11 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
                         managed=managed)
     profile = instance_profile(template, "HostInstanceProfile", role)
 
-    data = ec2.LaunchTemplateData(
-        ImageId=Ref("HostImageId"),
-        InstanceType=instances.type,
-        IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
-        # IMDSv2 only; one hop, so bridge-mode containers cannot borrow the host's role.
-        MetadataOptions=ec2.MetadataOptions(HttpTokens="required", HttpEndpoint="enabled",
-                                            HttpPutResponseHopLimit=1),
-        BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
-            DeviceName="/dev/xvda",
-            Ebs=ec2.EBSBlockDevice(VolumeSize=instances.volume_gb, VolumeType="gp3", Encrypted=True,
-                                   DeleteOnTermination=True),
-        )],
-        NetworkInterfaces=[ec2.NetworkInterfaces(
-            DeviceIndex=0, AssociatePublicIpAddress=False, Groups=[GetAtt(hosts, "GroupId")],
-            DeleteOnTermination=True,
-        )],
-        Monitoring=ec2.Monitoring(Enabled=True),
-        UserData=Base64(Sub(_user_data())),
-        TagSpecifications=[ec2.TagSpecifications(
-            ResourceType="volume", Tags=Tags(**{**blueprint.tags, "Name": f"{blueprint.name}-host"})),
-        ],
+    data = launch_template_data(
+        blueprint, name="host", image=Ref("HostImageId"), instance_type=instances.type, profile=profile,
+        group=hosts, volume_gb=instances.volume_gb, public_ip=False, user_data=Sub(_user_data()),
+        key_name=instances.key_name,
     )
-    if instances.key_name:
-        data.KeyName = instances.key_name
     launch_template = template.add_resource(ec2.LaunchTemplate("HostLaunchTemplate", LaunchTemplateData=data))
 
     group = template.add_resource(autoscaling.AutoScalingGroup(
