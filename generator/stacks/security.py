@@ -8,6 +8,8 @@ path on its own and service stacks can add rules to groups they do not own.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from troposphere import AWSHelperFn, GetAtt, Template, ec2
 
 from generator.ids import logical_id
@@ -21,6 +23,7 @@ NO_TRAFFIC = ec2.SecurityGroupRule(
 )
 
 Value = str | AWSHelperFn
+RuleResource = TypeVar("RuleResource", ec2.SecurityGroupIngress, ec2.SecurityGroupEgress)
 
 
 def security_group(template: Template, name: str, description: str, vpc: Value) -> ec2.SecurityGroup:
@@ -53,16 +56,8 @@ def allow_in(
     source: ec2.SecurityGroup | Value | None = None,
 ) -> ec2.SecurityGroupIngress:
     """Admit TCP on `port` into `group` from a CIDR or from another group."""
-    low, high = _ports(port)
-    rule = ec2.SecurityGroupIngress(
-        logical_id(name), GroupId=group_id(group), IpProtocol="tcp", FromPort=low, ToPort=high,
-        Description=description,
-    )
-    if cidr is not None:
-        rule.CidrIp = cidr
-    if source is not None:
-        rule.SourceSecurityGroupId = group_id(source)
-    return template.add_resource(rule)
+    peer = {"CidrIp": cidr, "SourceSecurityGroupId": group_id(source) if source is not None else None}
+    return template.add_resource(_rule(ec2.SecurityGroupIngress, name, group, "tcp", port, description, peer))
 
 
 def allow_out(
@@ -78,16 +73,17 @@ def allow_out(
     protocol: str = "tcp",
 ) -> ec2.SecurityGroupEgress:
     """Let `group` send `protocol` on `port` to a CIDR, another group or a prefix list."""
-    low, high = _ports(port)
-    rule = ec2.SecurityGroupEgress(
-        logical_id(name), GroupId=group_id(group), IpProtocol=protocol, FromPort=low, ToPort=high,
-        Description=description,
-    )
-    if cidr is not None:
-        rule.CidrIp = cidr
-    if destination is not None:
-        rule.DestinationSecurityGroupId = group_id(destination)
-    if prefix_list is not None:
-        rule.DestinationPrefixListId = prefix_list
-    return template.add_resource(rule)
+    peer = {"CidrIp": cidr, "DestinationPrefixListId": prefix_list,
+            "DestinationSecurityGroupId": group_id(destination) if destination is not None else None}
+    return template.add_resource(_rule(ec2.SecurityGroupEgress, name, group, protocol, port, description, peer))
 
+
+def _rule(kind: type[RuleResource], name: str, group: ec2.SecurityGroup | Value, protocol: str,
+          port: int | tuple[int, int], description: str, peer: dict[str, Value | None]) -> RuleResource:
+    low, high = _ports(port)
+    rule = kind(logical_id(name), GroupId=group_id(group), IpProtocol=protocol, FromPort=low, ToPort=high,
+                Description=description)
+    for key, value in peer.items():
+        if value is not None:
+            setattr(rule, key, value)
+    return rule
