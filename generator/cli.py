@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--markdown", action="store_true",
                         help="print the format reference as Markdown (docs/blueprint.md) instead")
     schema.set_defaults(run=_run_schema)
+    _add_review_commands(commands)
     return parser
 
 
@@ -181,6 +182,128 @@ def _run_schema(args: argparse.Namespace) -> int:
 
     sys.stdout.write(reference_markdown() if args.markdown else schema_json())
     return EXIT_OK
+
+
+# --- pull-request review: diff, diagram, explain -------------------------------------------------
+
+FAIL_ON = ("replacement", "may-replace", "removal", "any")  # generator.review.diff.FAIL_ON, kept light here
+
+
+def _add_review_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    diff = commands.add_parser(
+        "diff", help="what deploying a change does: resources added, removed, replaced, updated",
+        description="Compare two template sets stack by stack: BASE and HEAD are output directories (holding "
+        "<name>/ directories, or one application's templates). With --git REV, BASE is the blueprints at git "
+        "revision REV, built in a temporary worktree, and HEAD defaults to output. Each modified resource is "
+        "classified by CloudFormation's update behaviour (replacement, may-replace, interruption, in-place). "
+        "Exit 1 when a --fail-on condition holds, 2 on bad input.",
+    )
+    diff.add_argument("paths", nargs="*", type=Path, metavar="DIR", help="BASE and HEAD (with --git: HEAD only)")
+    diff.add_argument("--git", metavar="REV", help="build BASE from the blueprints at this git revision")
+    diff.add_argument("--blueprints", default=DEFAULT_BLUEPRINTS, metavar="GLOB",
+                      help=f"with --git: the blueprint files at REV (default: {DEFAULT_BLUEPRINTS})")
+    diff.add_argument("--format", choices=["text", "markdown", "json"], default="text",
+                      help="output format (default: text; markdown for a pull-request comment)")
+    diff.add_argument("--fail-on", action="append", choices=FAIL_ON, default=[], metavar="WHAT",
+                      help="exit 1 when a resource would be replaced (replacement), might be (may-replace), would "
+                      "be replaced or deleted (removal), or on any change (any); repeatable")
+    diff.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    diff.set_defaults(run=_run_diff)
+
+    diagram = commands.add_parser(
+        "diagram", help="Mermaid architecture and reachability of a blueprint's templates",
+        description="Generate the blueprint's templates in memory and print ARCHITECTURE.md (as `build` writes "
+        "it): a Mermaid flowchart and who can reach whom on which port, computed from the security groups.",
+    )
+    diagram.add_argument("file", type=Path, metavar="FILE", help="blueprint file")
+    diagram.add_argument("--format", choices=["markdown", "mermaid"], default="markdown",
+                         help="markdown (default): the whole ARCHITECTURE.md; mermaid: the flowchart only")
+    diagram.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    diagram.set_defaults(run=_run_diagram)
+
+    explain = commands.add_parser(
+        "explain", help="every value a blueprint leaves to a default, and why",
+        description="List each key the blueprint leaves out, the default the generator uses (resolved when it "
+        "depends on other keys) and the reason, from the blueprint model.",
+    )
+    explain.add_argument("file", type=Path, metavar="FILE", help="blueprint file")
+    explain.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    explain.set_defaults(run=_run_explain)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from generator.review.diff import (
+        DiffInputError,
+        as_json,
+        as_markdown,
+        as_text,
+        build_revision,
+        diff_apps,
+        diff_directories,
+        load_apps,
+        load_templates,
+    )
+
+    paths: list[Path] = args.paths
+    if args.git is None and len(paths) != 2:
+        raise UsageError("diff needs BASE and HEAD directories, or --git REV [HEAD]")
+    if args.git is not None and len(paths) > 1:
+        raise UsageError("with --git REV, give at most HEAD (default: output)")
+    try:
+        if args.git is not None:
+            head_path = paths[0] if paths else Path("output")
+            head = load_apps(head_path)
+            base = build_revision(args.git, args.blueprints)
+            result = diff_apps(base, head, pair_single=bool(load_templates(head_path)))
+        else:
+            result = diff_directories(paths[0], paths[1])
+    except DiffInputError as exc:
+        raise UsageError(str(exc)) from None
+    report = {"json": as_json, "markdown": as_markdown}.get(args.format, as_text)(result)
+    _write(report, args.output)
+    return EXIT_INVALID if result.fails(args.fail_on) else EXIT_OK
+
+
+def _run_diagram(args: argparse.Namespace) -> int:
+    from generator.blueprint import BlueprintErrors, load_blueprint
+    from generator.pipeline import documents
+    from generator.review.diagram import architecture_markdown, mermaid, template_set
+
+    try:
+        blueprint = load_blueprint(args.file)
+    except BlueprintErrors as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_USAGE
+    data = documents(blueprint)
+    if args.format == "mermaid":
+        report = mermaid(template_set(data), blueprint)
+    else:
+        report = architecture_markdown(blueprint.name, data, blueprint)
+    _write(report, args.output)
+    return EXIT_OK
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from generator.blueprint import BlueprintErrors, load_blueprint
+    from generator.review.explain import as_json, as_text
+
+    try:
+        blueprint = load_blueprint(args.file)
+    except BlueprintErrors as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write((as_json if args.format == "json" else as_text)(blueprint, str(args.file)))
+    return EXIT_OK
+
+
+def _write(report: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(report)
+        return
+    try:
+        output.write_text(report, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
 
 
 if __name__ == "__main__":

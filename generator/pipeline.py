@@ -18,6 +18,7 @@ from generator.checks.lint import LintFinding, lint_files
 from generator.checks.quotas import QuotaFinding, check_quotas
 from generator.output import MARKER, staged
 from generator.render import render_data, to_data
+from generator.review.diagram import ARCHITECTURE, architecture_markdown
 from generator.stacks.application import build_templates
 
 
@@ -45,7 +46,14 @@ def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
 
 def generate(blueprint: Blueprint) -> dict[str, bytes]:
     """Blueprint to the bytes of every file of its output directory."""
-    return {filename: render_data(data) for filename, data in documents(blueprint).items()}
+    return output_files(blueprint, documents(blueprint))
+
+
+def output_files(blueprint: Blueprint, data: dict[str, dict[str, Any]]) -> dict[str, bytes]:
+    """The rendered templates, and ARCHITECTURE.md drawn from their security groups."""
+    files = {filename: render_data(document) for filename, document in data.items()}
+    files[ARCHITECTURE] = architecture_markdown(blueprint.name, data, blueprint).encode()
+    return files
 
 
 def is_template(filename: str) -> bool:
@@ -60,7 +68,7 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True,
     with _timed(seconds, "generate"):
         blueprint = load_blueprint(blueprint_path)
         data = documents(blueprint)
-        files = {filename: render_data(document) for filename, document in data.items()}
+        files = output_files(blueprint, data)
         quota = check_quotas(files, data)
         if quota:
             raise ValidationFailed(quota)

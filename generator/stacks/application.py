@@ -12,6 +12,7 @@ from troposphere import Template
 from generator.blueprint.model import Blueprint
 from generator.blueprint.rules import call_order
 from generator.ids import logical_id
+from generator.review.sourcemap import add_sources
 from generator.stacks.access import build_access, needs_access_stack
 from generator.stacks.cluster import build_cluster
 from generator.stacks.network import build_network
@@ -53,4 +54,5 @@ def build_templates(blueprint: Blueprint) -> dict[str, Template]:
     children = build_children(blueprint)
     templates = {ROOT: build_root(blueprint, children)}
     templates.update({child.filename: child.template for child in children})
+    add_sources(blueprint, templates)  # Metadata.Source: the blueprint key each resource comes from
     return templates

@@ -1,0 +1,99 @@
+"""ARCHITECTURE.md and `blueprint diagram`: who can reach whom, read from the generated templates'
+security groups, holds SPEC section 5 for the example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.blueprint import load_blueprint
+from generator.cli import EXIT_OK, EXIT_USAGE, main
+from generator.pipeline import documents, generate
+from generator.review.diagram import ARCHITECTURE, Reach, architecture_markdown, reachability, template_set
+
+from .helpers import edit, load, templates
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "blueprints" / "example.yaml"
+
+
+def example_rows(text: str | None = None) -> list[Reach]:
+    data = templates(text) if text is not None else documents(load_blueprint(EXAMPLE))
+    return [row for row in reachability(template_set(data)) if not row.outbound]
+
+
+def test_the_internet_reaches_only_the_public_load_balancer_on_its_listener_port() -> None:
+    from_outside = [(r.source.label, r.target.label, r.ports) for r in example_rows() if r.source.zone == "outside"]
+
+    assert from_outside == [("203.0.113.0/24", "bastion", "TCP 22"),
+                            ("internet", "api load balancer (public)", "TCP 80")]
+
+
+def test_only_api_on_the_hosts_reaches_the_images_load_balancer() -> None:
+    callers = [r for r in example_rows() if r.target.label == "images load balancer (internal)"]
+
+    assert [(r.source.key, r.ports) for r in callers] == [("hosts", "TCP 80")]
+    assert callers[0].source.services == ("api", "images")  # the hosts' one group runs both services
+    assert callers[0].why == "From services on the cluster hosts that call images: api"
+
+
+def test_nothing_reaches_the_hosts_but_their_load_balancers() -> None:
+    into_hosts = {(r.source.label, r.ports) for r in example_rows() if r.target.key == "hosts"}
+
+    assert into_hosts == {("api load balancer (public)", "TCP 32768-60999"),
+                          ("images load balancer (internal)", "TCP 32768-60999")}
+
+
+def test_with_a_key_pair_the_bastion_reaches_the_hosts_on_ssh_only() -> None:
+    text = edit(EXAMPLE.read_text(), "    max: 4\n", "    max: 4\n    key_name: ops\n")
+
+    into_hosts = {(r.source.label, r.ports) for r in example_rows(text) if r.target.key == "hosts"}
+
+    assert into_hosts == {("api load balancer (public)", "TCP 32768-60999"),
+                          ("images load balancer (internal)", "TCP 32768-60999"), ("bastion", "TCP 22")}
+
+
+def test_fargate_callers_reach_the_callee_load_balancer_from_their_own_group() -> None:
+    rows = example_rows("""\
+        name: shop
+        services:
+          web: {image: nginx, port: 8080, expose: public, talks_to: [catalog]}
+          catalog: {image: nginx, port: 8080}
+        """)
+
+    into_catalog = [(r.source.label, r.ports) for r in rows if r.target.label == "catalog load balancer (internal)"]
+    assert into_catalog == [("web tasks (Fargate)", "TCP 80")]
+    assert ("catalog load balancer (internal)", "TCP 8080") in \
+        [(r.source.label, r.ports) for r in rows if r.target.label == "catalog tasks (Fargate)"]
+
+
+def test_every_build_writes_the_architecture_beside_the_templates() -> None:
+    blueprint = load_blueprint(EXAMPLE)
+    files = generate(blueprint)
+
+    text = files[ARCHITECTURE].decode()
+    assert text == architecture_markdown("photos", documents(blueprint), blueprint)
+    assert text == generate(blueprint)[ARCHITECTURE].decode()  # deterministic
+    assert "```mermaid\nflowchart LR\n" in text
+    assert '    internet -->|"TCP 80"| lb_api\n' in text
+    assert '    svc_api -.->|"talks_to"| lb_images\n' in text
+    assert "| internet | api load balancer (public) | TCP 80 | Port 80 (clients) from 0.0.0.0/0 |" in text
+    assert (ROOT / "output" / "photos" / ARCHITECTURE).read_text() == text
+
+
+def test_diagram_command_prints_the_architecture_or_just_the_flowchart(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["diagram", str(EXAMPLE)]) == EXIT_OK
+    assert capsys.readouterr().out == generate(load_blueprint(EXAMPLE))[ARCHITECTURE].decode()
+    assert main(["diagram", str(EXAMPLE), "--format", "mermaid"]) == EXIT_OK
+    assert capsys.readouterr().out.startswith("flowchart LR\n")
+
+
+def test_diagram_of_a_bad_blueprint_exits_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: Shop\n")
+
+    assert main(["diagram", str(bad)]) == EXIT_USAGE
+    assert f"{bad}:1:" in capsys.readouterr().err
+
+
+def test_inline_blueprints_load() -> None:
+    assert load("name: shop\nservices:\n  web: {image: nginx, port: 8080}\n").name == "shop"

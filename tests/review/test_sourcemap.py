@@ -1,0 +1,82 @@
+"""Every generated resource names the blueprint key it comes from in `Metadata.Source`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from generator.blueprint import load_blueprint
+
+from .helpers import templates
+
+ROOT = Path(__file__).resolve().parents[2]
+RICH = """\
+name: shop
+network: {endpoints: [s3, ecr, logs]}
+cluster: {instances: {type: t3.small}, fargate: true}
+access:
+  bastion: {allowed_cidrs: [203.0.113.0/24]}
+  vpn:
+    client_cidr: 10.250.0.0/22
+    server_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555
+    client_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000
+services:
+  web:
+    image: nginx
+    port: 8080
+    expose: public
+    launch_type: fargate
+    https: {certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}
+    scaling: {min: 2, max: 4, cpu_percent: 60}
+    talks_to: [catalog]
+  catalog: {image: nginx, port: 8080}
+  admin: {image: nginx, port: 8080, talks_to: [catalog]}
+"""
+
+
+def sources(text: str) -> dict[tuple[str, str], object]:
+    return {(file, rid): (entry.get("Metadata") or {}).get("Source")
+            for file, data in templates(text).items() for rid, entry in data["Resources"].items()}
+
+
+def test_every_resource_has_a_source() -> None:
+    found = sources(RICH)
+
+    assert found and all(isinstance(v, str | list) and v for v in found.values()), \
+        [key for key, value in found.items() if not value]
+
+
+def test_sources_name_the_most_specific_key() -> None:
+    found = sources(RICH)
+
+    assert found[("network.yaml", "Vpc")] == "network.cidr"
+    assert found[("network.yaml", "PrivateSubnet2")] == "network.availability_zones"
+    assert found[("network.yaml", "EcrApiEndpoint")] == "network.endpoints"
+    assert found[("cluster.yaml", "HostLaunchTemplate")] == "cluster.instances"
+    assert found[("access.yaml", "BastionSecurityGroup")] == "access.bastion"
+    assert found[("access.yaml", "VpnEndpoint")] == "access.vpn"
+    assert found[("service-web.yaml", "HttpsListener")] == "services.web.https"
+    assert found[("service-web.yaml", "LoadBalancer")] == "services.web.expose"
+    assert found[("service-web.yaml", "LoadBalancerPort443FromNetwork1")] == "services.web.allowed_cidrs"
+    assert found[("service-web.yaml", "CpuScalingPolicy")] == "services.web.scaling.cpu_percent"
+    assert found[("service-web.yaml", "CallsCatalogEgress")] == "services.web.talks_to"
+    assert found[("service-web.yaml", "TaskDefinition")] == "services.web"
+    assert found[("root.yaml", "WebService")] == "services.web"
+    assert found[("root.yaml", "Network")] == "network"
+    # The callee's side of talks_to from the hosts: admin (EC2) calls catalog; web (Fargate) adds its own path.
+    assert found[("service-catalog.yaml", "LoadBalancerFromHosts")] == "services.admin.talks_to"
+
+
+def test_the_source_joins_metadata_a_builder_already_wrote() -> None:
+    flow_logs = templates(RICH)["network.yaml"]["Resources"]["FlowLogGroup"]["Metadata"]
+
+    assert flow_logs["Source"] == "network.flow_logs"
+    assert flow_logs["checkov"]["skip"][0]["id"] == "CKV_AWS_158"
+
+
+def test_committed_output_carries_the_sources() -> None:
+    blueprint = load_blueprint(ROOT / "blueprints" / "example.yaml")
+    network = yaml.safe_load((ROOT / "output" / blueprint.name / "network.yaml").read_text())
+
+    assert network["Resources"]["Vpc"]["Metadata"] == {"Source": "network.cidr"}
