@@ -3,6 +3,7 @@ output directories when a test needs files, and golden files with one way to ref
 
 from __future__ import annotations
 
+import copy
 import os
 import textwrap
 from functools import cache
@@ -59,11 +60,17 @@ def _apps(text: str) -> tuple[str, dict[str, bytes]]:
     return blueprint.name, generate(blueprint)
 
 
-def apps(text: str) -> Apps:
-    """One application's templates as `blueprint diff` reads them from disk."""
+@cache
+def _parsed(text: str) -> Apps:
     name, files = _apps(text)
-    return {name: {filename: yaml.safe_load(content) for filename, content in files.items()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return {name: {filename: yaml.load(content, Loader=loader) for filename, content in files.items()
                    if filename.endswith(".yaml")}}
+
+
+def apps(text: str) -> Apps:
+    """One application's templates as `blueprint diff` reads them from disk (a fresh copy per call)."""
+    return copy.deepcopy(_parsed(text))
 
 
 def templates(text: str) -> dict[str, dict[str, Any]]:
