@@ -50,7 +50,6 @@ SOURCES: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("LoadBalancerFromHosts", "services.{callers}.talks_to"),
         ("HostSecurityGroupTo*LoadBalancer", "services.{callers}.talks_to"),
         ("HttpsListener", "services.{service}.https"),
-        ("HttpRedirectListener", "services.{service}.https"),
         ("HttpListener", "services.{service}.expose"),
         ("LoadBalancer*", "services.{service}.expose"),
         ("*FromLoadBalancer", "services.{service}.expose"),

@@ -205,8 +205,10 @@ def _add_load_balancer(
             DefaultActions=forward,
         ))
         if public:
+            # The same logical ID as the forwarding listener a service without a certificate has, so
+            # adding HTTPS updates the port-80 listener in place (a new one would clash on the port).
             template.add_resource(elb.Listener(
-                "HttpRedirectListener", LoadBalancerArn=Ref(load_balancer), Port=HTTP, Protocol="HTTP",
+                "HttpListener", LoadBalancerArn=Ref(load_balancer), Port=HTTP, Protocol="HTTP",
                 DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
                     Protocol="HTTPS", Port=str(HTTPS), StatusCode="HTTP_301"))],
             ))

@@ -16,7 +16,6 @@ from generator.review.diff import (
     IN_PLACE,
     INTERRUPTION,
     MODIFIED,
-    REMOVED,
     REPLACEMENT,
     Diff,
     ResourceChange,
@@ -114,17 +113,17 @@ def test_switching_a_service_to_public_replaces_its_load_balancer() -> None:
     assert ("internet", "admin load balancer (public)", "TCP 80") in opened
 
 
-def test_adding_https_adds_listeners_in_place_and_warns_of_the_port_80_clash() -> None:
+def test_adding_https_adds_a_listener_and_turns_port_80_into_a_redirect_in_place() -> None:
     result = diff_of(SCENARIOS["add-https"])
 
     assert resource(result, "service-api.yaml", "HttpsListener").action == ADDED
-    assert resource(result, "service-api.yaml", "HttpRedirectListener").action == ADDED
-    assert resource(result, "service-api.yaml", "HttpListener").action == REMOVED
-    assert resource(result, "service-api.yaml", "Service").effect == IN_PLACE  # DependsOn only
+    port_80 = resource(result, "service-api.yaml", "HttpListener")
+    assert port_80.action == MODIFIED and port_80.effect == IN_PLACE
+    assert any(c.path.startswith("/DefaultActions") for c in port_80.changes)
     assert not any(r.effect == REPLACEMENT for r in result.resources)
     stack = next(s for s in result.apps[0].stacks if s.file == "service-api.yaml")
-    assert any("HttpRedirectListener is created before HttpListener is deleted" in w for w in stack.warnings)
-    assert not result.fails(["replacement"]) and result.fails(["removal"])
+    assert not stack.warnings
+    assert not result.fails(["replacement"]) and not result.fails(["removal"])
 
 
 def test_a_new_image_rolls_the_tasks_onto_a_new_task_definition_revision() -> None:
