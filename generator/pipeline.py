@@ -16,10 +16,11 @@ from generator.checks.audit import Finding, audit_files
 from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import LintFinding, lint_files
 from generator.checks.quotas import QuotaFinding, check_quotas
+from generator.deploy.parameters import PARAMETERS, parameters_file
 from generator.output import MARKER, staged
 from generator.render import render_data, to_data
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
-from generator.stacks.application import build_templates
+from generator.stacks.application import ROOT, build_templates
 
 
 class ValidationFailed(Exception):
@@ -50,14 +51,16 @@ def generate(blueprint: Blueprint) -> dict[str, bytes]:
 
 
 def output_files(blueprint: Blueprint, data: dict[str, dict[str, Any]]) -> dict[str, bytes]:
-    """The rendered templates, and ARCHITECTURE.md drawn from their security groups."""
+    """The rendered templates, ARCHITECTURE.md drawn from their security groups, and parameters.json
+    (the root's parameters with their defaults, for `aws cloudformation deploy --parameter-overrides`)."""
     files = {filename: render_data(document) for filename, document in data.items()}
     files[ARCHITECTURE] = architecture_markdown(blueprint.name, data, blueprint).encode()
+    files[PARAMETERS] = parameters_file(data[ROOT])
     return files
 
 
 def is_template(filename: str) -> bool:
-    return filename.endswith((".yaml", ".json")) and filename != "parameters.json"
+    return filename.endswith((".yaml", ".json")) and filename != PARAMETERS
 
 
 def build(blueprint_path: Path, out_dir: Path, *, write: bool = True,

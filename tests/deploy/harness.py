@@ -19,11 +19,20 @@ What moto (5.2.5) does differently from CloudFormation, and how the harness cope
 - `Fn::Cidr` is not implemented either: templates using it are refused up front with a clear error.
 - Some resource types are silently skipped (no model, see `moto_models()`): `declared_vs_created()`
   reports them, so tests can hold them to an explicit allow-list.
-- Stacks never fail the CloudFormation way (no CREATE_FAILED events, no rollback): an error while
-  creating is the error of the CreateStack call itself. `deploy()` raises `DeployFailed` carrying
+- moto records only a stack's own events (CREATE_IN_PROGRESS, CREATE_COMPLETE, ...), none for its
+  resources; `patched_moto()` adds them (fix 4), so event streams and failure reports have
+  something CloudFormation-shaped to read.
+- Stacks never fail the CloudFormation way (no rollback, the stack keeps its status): an error while
+  creating is the error of the CreateStack (or ExecuteChangeSet) call itself, plus, with fix 4, a
+  *_FAILED event for the resource that raised it. `deploy()` raises `DeployFailed` carrying
   both that error and whatever `failed_resources()` finds in the stack events, so the same code
   reports failures from moto and from real CloudFormation. (An HTTP 500 from moto, an unpatched
   gap, is reported the same way; the server's traceback is in the captured log.)
+- Change sets: moto diffs the templates only: no `Replacement`, no `Details`, no nested change sets
+  (`IncludeNestedStacks` is ignored, so nested resources never appear), and no "didn't contain
+  changes" when the parameters passed differ in form from the stack's. Executing one runs inside
+  the ExecuteChangeSet call; a nested stack whose TemplateURL or parameters changed is deleted and
+  created again (a new physical ID) rather than updated.
 - Modelled but not quite: moto ignores a subnet's `MapPublicIpOnLaunch` from a template (always
   false), and keeps `SubnetRouteTableAssociation`s out of DescribeRouteTables. Read those from the
   deployed template (`StackNode.declared()`) and the physical IDs (`StackNode.resources`).
@@ -70,10 +79,11 @@ _FAKE_ENV = {
 }
 _UNSET_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE")
 
-# One attempt per call: a retried CreateStack would run the whole creation again.
+# One attempt per call: a retried CreateStack would run the whole creation again. (botocore's
+# `max_attempts` counts retries, so `max_attempts: 1` would still make two calls.)
 _CLIENT_CONFIG = Config(
     region_name=REGION,
-    retries={"max_attempts": 1, "mode": "standard"},
+    retries={"total_max_attempts": 1, "mode": "standard"},
     connect_timeout=5,
     read_timeout=120,
     s3={"addressing_style": "path"},
@@ -98,10 +108,10 @@ def moto_models(resource_type: str) -> bool:
 
 @contextmanager
 def patched_moto() -> Iterator[None]:
-    """Three small fixes to moto's CloudFormation parser, for as long as the context lasts.
+    """Four small fixes to moto's CloudFormation parser, for as long as the context lasts.
 
     The server runs in this process, so patching moto's classes and module here is enough; leaving
-    the context undoes all three.
+    the context undoes all four.
 
     1. `Fn::GetAtt: [Child, Outputs.X]` on a nested stack. moto resolves `Fn::GetAtt` in
        `moto.cloudformation.parsing.clean_json` by calling `resource.get_cfn_attribute(name)`. For a
@@ -122,6 +132,13 @@ def patched_moto() -> Iterator[None]:
        error CloudFormation gives instead: "Unable to fetch parameters [NAME] from parameter store
        for this account." (A parent passing such a parameter's *resolved* value to a child
        parameter of the same type hits exactly this, in CloudFormation as under moto.)
+    4. Resource events. moto adds events for a stack itself only. The patch wraps the functions that
+       create and update one resource from a template (`parsing.parse_and_create_resource`,
+       `parsing.parse_and_update_resource`, both called through the module global) and
+       `ResourceMap._delete_resource`, to record RESOURCE_IN_PROGRESS, then _COMPLETE or _FAILED with
+       the error as the reason, on the stack that holds the resource, as CloudFormation does. A
+       nested stack's resource event carries its name as the physical ID (moto's ID for it). Types
+       moto does not model, and resources switched off by a condition, get no events: nothing is made.
     """
     from moto.cloudformation import parsing
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
@@ -162,8 +179,76 @@ def patched_moto() -> Iterator[None]:
         mock.patch.object(Stack, "get_cfn_attribute", get_cfn_attribute, create=True),
         mock.patch.object(parsing, "clean_json", clean_json),
         mock.patch.object(parsing.ResourceMap, "parse_ssm_parameter", parse_ssm_parameter),
+        _resource_events(),
     ):
         yield
+
+
+@contextmanager
+def _resource_events() -> Iterator[None]:
+    """Fix 4 of `patched_moto()`: stack events for the resources moto creates, updates and deletes."""
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import Event, cloudformation_backends
+
+    original_create = parsing.parse_and_create_resource
+    original_update = parsing.parse_and_update_resource
+    original_delete = parsing.ResourceMap._delete_resource
+
+    def record(resources_map: Any, logical_id: str, resource_type: str, status: str,
+               resource: Any = None, reason: str | None = None) -> None:
+        backend = cloudformation_backends[resources_map._account_id][resources_map._region_name]
+        stack = backend.stacks.get(resources_map.stack_id)
+        if stack is None:  # the stack is being deleted: moto has already let go of it
+            return
+        try:
+            physical_id = str(resource.physical_resource_id) if resource is not None else ""
+        except Exception:  # some models compute it from state they may lack
+            physical_id = ""
+        stack.events.append(Event(
+            stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+            physical_resource_id=physical_id, resource_type=resource_type, resource_status=status,
+            resource_status_reason=reason, resource_properties=None,
+        ))
+
+    def evented(operation: str, original: Any) -> Any:
+        def wrapper(logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any,
+                    **kwargs: Any) -> Any:
+            resource_type = str(resource_json.get("Type", ""))
+            condition = resource_json.get("Condition")
+            if not moto_models(resource_type) or (condition and not resources_map.lazy_condition_map[condition]):
+                return original(logical_id, resource_json, resources_map, *args, **kwargs)
+            record(resources_map, logical_id, resource_type, f"{operation}_IN_PROGRESS")
+            try:
+                resource = original(logical_id, resource_json, resources_map, *args, **kwargs)
+            except Exception as error:
+                record(resources_map, logical_id, resource_type, f"{operation}_FAILED", reason=_reason(error))
+                raise
+            record(resources_map, logical_id, resource_type, f"{operation}_COMPLETE", resource)
+            return resource
+        return wrapper
+
+    def delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+        logical_id = str(getattr(parsed_resource, "logical_resource_id", "") or "")
+        resource_type = str(resource_json.get("Type", ""))
+        record(self, logical_id, resource_type, "DELETE_IN_PROGRESS", parsed_resource)
+        try:
+            original_delete(self, parsed_resource, resource_json)
+        except Exception as error:
+            record(self, logical_id, resource_type, "DELETE_FAILED", parsed_resource, _reason(error))
+            raise
+        record(self, logical_id, resource_type, "DELETE_COMPLETE", parsed_resource)
+
+    with (
+        mock.patch.object(parsing, "parse_and_create_resource", evented("CREATE", original_create)),
+        mock.patch.object(parsing, "parse_and_update_resource", evented("UPDATE", original_update)),
+        mock.patch.object(parsing.ResourceMap, "_delete_resource", delete_resource),
+    ):
+        yield
+
+
+def _reason(error: Exception) -> str:
+    """The message CloudFormation would give: moto's own errors carry it as `.message`."""
+    return " ".join(str(getattr(error, "message", None) or error).split())
 
 
 def unmodelled_placeholder(output: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from .harness import (
+    STACK_TYPE,
     DeployFailed,
     Failure,
     MotoCloud,
@@ -76,7 +77,10 @@ def test_a_failed_create_raises_with_the_reason(moto: MotoCloud, tmp_path: Path)
     with pytest.raises(DeployFailed) as failed:
         deploy(moto, directory)
     assert "Needed" in (failed.value.error or "")
-    assert failed.value.failures == []  # moto writes no *_FAILED events; CloudFormation would
+    # The resource event comes from patched_moto() (fix 4): moto itself writes none.
+    assert failed.value.failures == [
+        Failure("root", "Child", STACK_TYPE, "CREATE_FAILED", "Missing parameter Needed"),
+    ]
 
 
 def test_a_missing_nested_output_is_an_error_not_a_crash(moto: MotoCloud, tmp_path: Path) -> None:

@@ -1,0 +1,168 @@
+"""`blueprint deploy`: publish -> change set -> preview -> confirm -> execute -> watch events.
+
+The stack is always changed through a change set, so what will happen is printed before it does,
+and a stack that already matches the templates is left alone ("no changes").
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from generator.deploy import changeset
+from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, error_code, stack_link
+from generator.deploy.progress import EventStream, failure_lines
+from generator.deploy.publish import CAPABILITIES, Published
+
+# A stack in one of these states can take a CREATE change set (it exists only as a placeholder).
+CREATABLE = frozenset({"REVIEW_IN_PROGRESS"})
+# ... these cannot take any change set until someone acts.
+STUCK = {
+    "ROLLBACK_COMPLETE": "its creation failed and was rolled back; delete it, then deploy again",
+    "ROLLBACK_FAILED": "its creation failed and could not be rolled back; delete it, then deploy again",
+    "CREATE_FAILED": "its creation failed; delete it, then deploy again",
+    "DELETE_FAILED": "it could not be deleted; finish deleting it first",
+    "UPDATE_ROLLBACK_FAILED": "an update could not be rolled back; run `aws cloudformation "
+                              "continue-update-rollback` first",
+}
+SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
+
+Confirm = Callable[[str], "bool | None"]  # the question -> yes / no / None: cannot ask (no terminal)
+
+
+@dataclass(frozen=True)
+class Request:
+    stack_name: str
+    parameters: Mapping[str, str]  # --parameter K=V, as given
+    execute: bool = True  # False: --no-execute, stop after the preview
+    assume_yes: bool = False  # --yes
+    poll_seconds: float = 5.0
+
+
+def stack_status(cfn: Any, stack_name: str) -> tuple[str | None, set[str]]:
+    """The stack's status and current parameter keys; (None, {}) when there is no such stack."""
+    from botocore.exceptions import ClientError
+
+    try:
+        (stack,) = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as exc:
+        if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
+            return None, set()
+        raise
+    return str(stack["StackStatus"]), {p["ParameterKey"] for p in stack.get("Parameters") or []}
+
+
+def change_set_type(stack_name: str, status: str | None) -> str:
+    if status is None or status in CREATABLE:
+        return "CREATE"
+    if status in STUCK:
+        raise DeployError(f"stack {stack_name} is in {status}: {STUCK[status]}")
+    if status.endswith("_IN_PROGRESS"):
+        raise DeployError(f"stack {stack_name} is busy ({status}); wait for it to finish, then deploy again")
+    return "UPDATE"
+
+
+def check_parameters(given: Mapping[str, str], root_parameters: Mapping[str, str]) -> None:
+    unknown = sorted(set(given) - set(root_parameters))
+    if unknown:
+        known = ", ".join(root_parameters) or "none"
+        raise DeployError(f"unknown --parameter {unknown[0]}; the root stack takes: {known}")
+
+
+def change_set_parameters(given: Mapping[str, str], root_parameters: Mapping[str, str],
+                          current: set[str]) -> list[dict[str, Any]]:
+    """What `aws cloudformation deploy` sends: the given values; for an existing stack, its current
+    value for every other parameter it already has (so an earlier --parameter sticks); defaults for
+    the rest."""
+    parameters: list[dict[str, Any]] = [{"ParameterKey": key, "ParameterValue": value} for key, value in given.items()]
+    parameters += [{"ParameterKey": key, "UsePreviousValue": True}
+                   for key in root_parameters if key not in given and key in current]
+    return parameters
+
+
+def deploy(aws: Aws, published: Published, root_parameters: Mapping[str, str], request: Request,
+           confirm: Confirm, out: TextIO) -> str:
+    """Run the whole flow; return what happened: "executed", "no changes", "previewed" or "declined".
+    Raises DeployError for a request that cannot go ahead, StackFailed when CloudFormation says no."""
+    cfn = aws.client("cloudformation")
+    check_parameters(request.parameters, root_parameters)
+    with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
+        status, current = stack_status(cfn, request.stack_name)
+    kind = change_set_type(request.stack_name, status)
+    name = f"blueprint-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    parameters = change_set_parameters(request.parameters, root_parameters, current if kind == "UPDATE" else set())
+    with aws_errors(StackFailed, doing="creating the change set"):
+        change_set_id = changeset.create(
+            cfn, stack_name=request.stack_name, name=name, change_set_type=kind, template_url=published.root_url,
+            parameters=parameters,
+            capabilities=CAPABILITIES, description=f"blueprint deploy of {published.name}: {published.root_url}",
+        )
+        changeset.wait(cfn, change_set_id, poll_seconds=request.poll_seconds)
+        changes = changeset.describe(cfn, change_set_id, kind)
+
+    if changes.has_no_changes:
+        with aws_errors(StackFailed, doing="deleting the empty change set"):
+            cfn.delete_change_set(ChangeSetName=change_set_id)
+        out.write(f"no changes: stack {request.stack_name} already matches {published.root_url}\n")
+        return "no changes"
+    if changes.status != "CREATE_COMPLETE":
+        raise StackFailed(f"CloudFormation refused the change set {name} ({changes.status}): "
+                          f"{changes.reason or 'no reason given'}")
+    out.write(changes.render())
+
+    if not request.execute:
+        out.write(f"--no-execute: change set {name} left for review (execute it in the console, or with "
+                  f"`aws cloudformation execute-change-set --change-set-name {change_set_id}`)\n")
+        return "previewed"
+    if not request.assume_yes:
+        answer = confirm(f"Execute change set {name} on stack {request.stack_name}? [y/N] ")
+        if answer is None:
+            raise DeployError(f"not asking without a terminal: pass --yes to execute, or --no-execute to only "
+                              f"preview (change set {name} was left for review)")
+        if not answer:
+            with aws_errors(StackFailed, doing="deleting the change set"):
+                cfn.delete_change_set(ChangeSetName=change_set_id)
+            out.write(f"not executed; change set {name} deleted\n")
+            return "declined"
+
+    execute(cfn, change_set_id, request, len(changes.changes), stack_link(changes.stack_id, aws.region), out)
+    return "executed"
+
+
+def execute(cfn: Any, change_set_id: str, request: Request, expected: int, console: str, out: TextIO) -> None:
+    """Execute the change set and print stack events until the root settles; StackFailed unless it
+    ends in CREATE_COMPLETE or UPDATE_COMPLETE."""
+    stream = EventStream(cfn, request.stack_name, expected)
+    with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
+        stream.start()
+    try:
+        with aws_errors(StackFailed, doing="executing the change set"):
+            cfn.execute_change_set(ChangeSetName=change_set_id)
+    except StackFailed as failed:
+        _show(stream, out)  # whatever happened before the error
+        raise StackFailed(f"stack {request.stack_name}: {failed}", failure_lines(stream.failures)) from None
+    out.write(f"executing; events follow (console: {console})\n")
+    with aws_errors(StackFailed, doing=f"watching stack {request.stack_name}"):
+        while True:
+            _show(stream, out)
+            (stack,) = cfn.describe_stacks(StackName=request.stack_name)["Stacks"]
+            status = str(stack["StackStatus"])
+            if not status.endswith("_IN_PROGRESS"):
+                _show(stream, out)
+                break
+            time.sleep(request.poll_seconds)
+    if status not in SUCCEEDED:
+        raise StackFailed(f"stack {request.stack_name} ended in {status}", failure_lines(stream.failures))
+    out.write(f"stack {request.stack_name}: {status} ({len(stream.done)} resources done)\n")
+    for output in stack.get("Outputs") or []:
+        out.write(f"  {output['OutputKey']} = {output.get('OutputValue', '')}\n")
+
+
+def _show(stream: EventStream, out: TextIO) -> None:
+    for line in stream.poll():
+        out.write(line + "\n")
+    out.flush()

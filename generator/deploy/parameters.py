@@ -1,0 +1,38 @@
+"""parameters.json: the root stack's parameters with their defaults, for the AWS CLI path.
+
+Written in the "CloudFormation like format" that `aws cloudformation deploy --parameter-overrides
+file://parameters.json` reads (a list of {"ParameterKey", "ParameterValue"}; no other keys, which
+deploy refuses). The same file also works for `create-stack` / `create-change-set --parameters file://`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+PARAMETERS = "parameters.json"
+
+
+def root_parameters(root: Mapping[str, Any]) -> dict[str, str]:
+    """Root parameter -> its default as CloudFormation reads it (a string), in declaration order.
+
+    Every root parameter has a default by construction (stacks/root.py surfaces only defaulted child
+    parameters); one without would be skipped, since there is nothing sensible to write for it.
+    """
+    parameters: dict[str, str] = {}
+    for name, parameter in (root.get("Parameters") or {}).items():
+        if "Default" not in parameter:
+            continue
+        default = parameter["Default"]
+        if isinstance(default, bool):
+            default = "true" if default else "false"
+        elif isinstance(default, list):
+            default = ",".join(str(item) for item in default)
+        parameters[name] = str(default)
+    return parameters
+
+
+def parameters_file(root: Mapping[str, Any]) -> bytes:
+    entries = [{"ParameterKey": key, "ParameterValue": value} for key, value in root_parameters(root).items()]
+    return (json.dumps(entries, indent=2) + "\n").encode()
