@@ -20,7 +20,9 @@ from generator.deploy.parameters import PARAMETERS, parameters_file
 from generator.output import MARKER, staged
 from generator.render import render_data, to_data
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
+from generator.review.sourcemap import add_sources
 from generator.stacks.application import ROOT, build_templates
+from generator.stacks.catalog import CATALOG, build_catalog
 
 
 class ValidationFailed(Exception):
@@ -41,8 +43,15 @@ class BuildResult:
 
 
 def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
-    """Blueprint to every template, as plain data, by file name (root first)."""
-    return {filename: to_data(template) for filename, template in build_templates(blueprint).items()}
+    """Blueprint to every template, as plain data, by file name (root first, the catalog last)."""
+    data = {filename: to_data(template) for filename, template in build_templates(blueprint).items()}
+    if blueprint.catalog is not None:
+        # The catalog points at the other templates' content-addressed keys, so it comes after them.
+        rendered = {filename: render_data(document) for filename, document in data.items()}
+        catalog = build_catalog(blueprint, rendered)
+        add_sources(blueprint, {CATALOG: catalog})
+        data[CATALOG] = to_data(catalog)
+    return data
 
 
 def generate(blueprint: Blueprint) -> dict[str, bytes]:
