@@ -2,17 +2,22 @@
 
 Files are staged in a hidden sibling directory, checked there, and swapped in whole; on any failure
 the previous directory is left exactly as it was. Each directory we make carries a marker file, and
-we refuse to replace a directory without it: it is somebody else's.
+we refuse to replace a directory without it: it is somebody else's. One build at a time holds
+`OUTPUT/.<name>.lock` (another fails at once, naming the holder), and a build first puts right what a
+killed one left: the previous output back in place if the kill came mid-swap, stale staging removed.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import re
 import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 MARKER = ".blueprint-output"
@@ -36,7 +41,7 @@ class StagedOutput:
         """Swap the staged directory in place of the target."""
         retired: Path | None = None
         if self.target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
+            retired = _new_directory(self.target.parent, f".{self.target.name}.old-")
             retired.rmdir()
             os.rename(self.target, retired)
         try:
@@ -52,12 +57,73 @@ class StagedOutput:
 
 def check_owned(target: Path) -> None:
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise OutputError(f"{target} exists and is not a directory this tool made; move it away first")
-    if target.exists() and not (target / MARKER).is_file():
+        kind = "a symbolic link" if target.is_symlink() else "not a directory"
+        raise OutputError(f"{target} exists and is {kind}, so not a directory this tool made; "
+                          "refusing to replace it. Move it away or choose another -o directory")
+    marker = target / MARKER
+    if target.exists() and (marker.is_symlink() or not marker.is_file()):
         raise OutputError(
-            f"{target} exists but was not made by `blueprint build` (no {MARKER} marker); "
+            f"{target} exists but was not made by `blueprint build` (no {MARKER} marker file); "
             "refusing to replace it. Move it away or choose another -o directory"
         )
+
+
+@contextmanager
+def locked(out_dir: Path, name: str) -> Iterator[None]:
+    """Hold OUT_DIR/.NAME.lock for one build of NAME: a second build fails at once instead of interleaving.
+
+    The lock is flock(2)'s, so it goes with the process that holds it, even when that process is killed.
+    The file carries the holder's pid and is removed on release; a build that opened a file just removed
+    by the holder notices (another inode at the path) and tries again with the new one.
+    """
+    path = out_dir / f".{name}.lock"
+    while True:
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise OutputError(f"the lock file {path} is a symbolic link; refusing to follow it") from None
+            raise OutputError(f"cannot create the lock file {path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+            os.close(descriptor)
+            process = f" (process {holder})" if holder.isdigit() else ""
+            raise OutputError(f"another `blueprint build`{process} is writing {out_dir / name} right now; "
+                              "wait for it to finish and build again") from None
+        with suppress(FileNotFoundError):
+            if os.stat(path, follow_symlinks=False).st_ino == os.fstat(descriptor).st_ino:
+                break
+        os.close(descriptor)
+    try:
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(path)
+        os.close(descriptor)
+
+
+def recover(out_dir: Path, name: str) -> None:
+    """Put right what a build killed part-way left behind; call with the lock held.
+
+    Killed between its two renames, a build leaves no OUT_DIR/NAME but the previous output, whole, in
+    OUT_DIR/.NAME.old-*: it goes back in place. Every other staging directory of NAME is stale: removed.
+    """
+    staging = re.compile(rf"\.{re.escape(name)}\.(new|old)-[a-z0-9_]{{8,16}}")  # ours, and mkdtemp's of old
+    leftovers = [path for path in sorted(out_dir.iterdir())
+                 if staging.fullmatch(path.name) and path.is_dir() and not path.is_symlink()]
+    target = out_dir / name
+    if not target.exists() and not target.is_symlink():
+        retired = [path for path in leftovers if path.name.startswith(f".{name}.old-") and (path / MARKER).is_file()]
+        if retired:
+            newest = max(retired, key=lambda path: path.stat().st_mtime_ns)
+            os.rename(newest, target)
+            leftovers.remove(newest)
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager
@@ -71,20 +137,24 @@ def staged(
     """
     target = out_dir / name
     check_owned(target)
-    if scratch:
-        staging = Path(tempfile.mkdtemp(prefix=f"blueprint-{name}-"))
-    else:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = _new_directory(out_dir, f".{name}.new-")
-    stage = StagedOutput(target, staging)
-    try:
-        for filename, content in sorted(files.items()):
-            _write(staging / filename, content)
-        _write(staging / MARKER, MARKER_TEXT.encode())
-        yield stage
-    finally:
-        if not stage.committed:
-            shutil.rmtree(staging, ignore_errors=True)
+    with ExitStack() as held:
+        if scratch:
+            staging = Path(tempfile.mkdtemp(prefix=f"blueprint-{name}-"))
+        else:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            held.enter_context(locked(out_dir, name))
+            recover(out_dir, name)
+            check_owned(target)  # again: it may have changed before we held the lock
+            staging = _new_directory(out_dir, f".{name}.new-")
+        stage = StagedOutput(target, staging)
+        try:
+            for filename, content in sorted(files.items()):
+                _write(staging / filename, content)
+            _write(staging / MARKER, MARKER_TEXT.encode())
+            yield stage
+        finally:
+            if not stage.committed:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def _new_directory(parent: Path, prefix: str) -> Path:
