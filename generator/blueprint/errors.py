@@ -28,7 +28,15 @@ class BlueprintError:
     def render(self, filename: str) -> str:
         where = format_key_path(self.path)
         prefix = f"{where}: " if where else ""
-        return f"{filename}:{self.line}:{self.column}: error: {prefix}{self.message}"
+        return _one_line(f"{filename}:{self.line}:{self.column}: error: {prefix}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    """Escape what a terminal would not show as itself (a newline in a quoted key, a control character):
+    one error stays one line, so editors and CI can match FILE:LINE:COL."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
 class BlueprintErrors(Exception):

@@ -5,6 +5,7 @@ Every problem in the file is reported at once, each as FILE:LINE:COL: error: KEY
 
 from __future__ import annotations
 
+import datetime
 import types
 import typing
 from difflib import get_close_matches
@@ -25,8 +26,11 @@ from generator.blueprint.model import (
     KEY_NAME_PATTERN,
     NAME_PATTERN,
     PRINCIPAL_ARN_PATTERN,
+    ROLE_NAME_PATTERN,
     SECRET_ARN_PATTERN,
     SSM_AMI_PATTERN,
+    TAG_KEY_PATTERN,
+    TAG_VALUE_PATTERN,
     TLS_POLICY_PATTERN,
     Blueprint,
 )
@@ -46,6 +50,9 @@ PATTERN_MEANINGS = {
     IMAGE_PATTERN: "a container image reference such as public.ecr.aws/nginx/nginx:1.27",
     HEALTH_PATH_PATTERN: "an HTTP path starting with /",
     TLS_POLICY_PATTERN: "an ELB TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06",
+    TAG_KEY_PATTERN: "a tag key: letters, digits, spaces and _ . : / = + @ -",
+    TAG_VALUE_PATTERN: "a tag value: letters, digits, spaces and _ . : / = + @ -",
+    ROLE_NAME_PATTERN: "an IAM role name: 1-64 of letters, digits and + = , . @ _ -",
 }
 
 _TYPE_WORDS = {
@@ -88,25 +95,29 @@ def load_blueprint_bytes(data: bytes, filename: str) -> Blueprint:
 
 def _translate(exc: ValidationError, raw: Any, positions: Positions) -> list[BlueprintError]:
     found: list[tuple[KeyPath, dict[str, Any]]] = [(_data_path(raw, error["loc"]), error) for error in exc.errors()]
+    shadowed = _shadowed(found)
     errors: list[BlueprintError] = []
     wrong_types: dict[KeyPath, list[dict[str, Any]]] = {}
     for path, error in found:
         if error["type"] not in _TYPE_WORDS:
             errors.append(_located(path, error, positions))
-        elif not _shadowed(path, found):
+        elif path not in shadowed:
             wrong_types.setdefault(path, []).append(error)
     for path, group in wrong_types.items():
         errors.append(positions.error(path, _wrong_type_message(group)))
     return _merge_same_place(errors)
 
 
-def _shadowed(path: KeyPath, found: list[tuple[KeyPath, dict[str, Any]]]) -> bool:
-    """A union (an AZ count or a list of AZ names) fails once per branch; when one branch took the
-    value's type and failed deeper or on the value itself, the "wrong type" failures of the others are noise."""
-    return any(
-        other[: len(path)] == path and (len(other) > len(path) or error["type"] not in _TYPE_WORDS)
-        for other, error in found
-    )
+def _shadowed(found: list[tuple[KeyPath, dict[str, Any]]]) -> set[KeyPath]:
+    """The paths whose "wrong type" errors are noise. A union (an AZ count or a list of AZ names) fails once
+    per branch; when one branch took the value's type and failed deeper or on the value itself, the "wrong
+    type" failures of the others say nothing. One pass over the errors: a file can hold thousands."""
+    shadowed: set[KeyPath] = set()
+    for path, error in found:
+        shadowed.update(path[:length] for length in range(len(path)))
+        if error["type"] not in _TYPE_WORDS:
+            shadowed.add(path)
+    return shadowed
 
 
 def _wrong_type_message(group: list[dict[str, Any]]) -> str:
@@ -176,9 +187,10 @@ def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> Blue
         return place(f"must be {bound}, got {value!r}")
     if kind in ("too_short", "too_long"):
         limit = ctx["min_length"] if kind == "too_short" else ctx["max_length"]
+        actual = len(value) if isinstance(value, (dict, list)) else ctx.get("actual_length")
         noun = ("entry", "entries") if isinstance(value, dict) else ("item", "items")
         bound = "at least" if kind == "too_short" else "at most"
-        return place(f"needs {bound} {limit} {noun[limit != 1]}, got {ctx['actual_length']}")
+        return place(f"needs {bound} {limit} {noun[limit != 1]}, got {actual}")
     if kind == "string_too_short":
         if ctx["min_length"] == 1:
             return place("must not be empty")
@@ -201,6 +213,8 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:40] + "..."
         return f"the string {shown!r}"
+    if isinstance(value, datetime.date):  # YAML reads 2024-01-31 as a date
+        return f"the {'timestamp' if isinstance(value, datetime.datetime) else 'date'} {value.isoformat()}"
     return f"{type(value).__name__} {value!r}"
 
 

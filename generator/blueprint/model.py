@@ -27,6 +27,9 @@ SSM_AMI_PATTERN = r"^(/[A-Za-z0-9_.-]+)+$|^ami-[0-9a-f]{8}([0-9a-f]{9})?$"
 IMAGE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$"
 HEALTH_PATH_PATTERN = r"^/[\x21-\x7e]{0,1023}$"
 TLS_POLICY_PATTERN = r"^ELBSecurityPolicy-(TLS13-1-[23]|FS-1-2|TLS-1-2)[A-Za-z0-9-]*$"
+TAG_KEY_PATTERN = r"^[\w .:/=+@-]+$"
+TAG_VALUE_PATTERN = r"^[\w .:/=+@-]*$"
+ROLE_NAME_PATTERN = r"^[A-Za-z0-9+=,.@_-]{1,64}$"
 
 Endpoint = Literal["s3", "ecr", "logs", "ecs", "ssm", "secretsmanager", "sts"]
 
@@ -305,15 +308,16 @@ class Catalog(Strict):
         default_factory=list,
         description="IAM roles, users or groups that may launch the products. Default none.",
     )
-    local_role_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")] | None = Field(
+    local_role_name: Annotated[str, Field(pattern=ROLE_NAME_PATTERN)] | None = Field(
         None,
         description="Name of an existing launch role in each account (LocalRoleName). Default: a "
         "least-privilege launch role generated from the templates.",
     )
 
 
-TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w .:/=+@-]+$")]
-TagValue = Annotated[str, Field(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
+TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=TAG_KEY_PATTERN)]
+# Not empty: ECS capacity providers and Service Catalog products refuse an empty tag value.
+TagValue = Annotated[str, Field(min_length=1, max_length=256, pattern=TAG_VALUE_PATTERN)]
 
 
 class Blueprint(Strict):
@@ -325,7 +329,9 @@ class Blueprint(Strict):
         None, description="What the application is, shown on the root stack. Optional."
     )
     tags: Annotated[dict[TagKey, TagValue], Field(max_length=40)] = Field(
-        default_factory=dict, description="Tags applied to every taggable resource and stack."
+        default_factory=dict,
+        description="Tags applied to every taggable resource and stack. Values must not be empty: some "
+        "resources (ECS capacity providers, Service Catalog products) refuse an empty tag value.",
     )
     network: Network = Field(default_factory=Network, description="The VPC. All keys optional.")
     cluster: Cluster = Field(default_factory=Cluster, description="The ECS cluster. All keys optional.")

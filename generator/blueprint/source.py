@@ -3,10 +3,14 @@
 PyYAML's composer gives nodes with marks; we turn them into dicts and lists ourselves so that
 duplicate keys are caught (YAML parsers keep the last one silently), aliases are expanded under a
 budget (no "billion laughs"), nesting depth is capped, and every key path maps to a line and column.
+Only plain YAML is read: tags that would build other objects (`!!python/object`, `!!binary`, `!!set`)
+are refused, and so are numbers too long to be anything but a mistake.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +20,17 @@ from generator.blueprint.errors import BlueprintError, KeyPath
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
-MAX_NODES = 20_000
+MAX_NODES = 20_000  # values (not keys), counted once as written and again after expanding aliases
+MAX_NUMBER_CHARS = 100  # Python cannot even print an integer of 4,300 digits
+
+_TAG = "tag:yaml.org,2002:"
+# The tags of plain YAML data; an explicit `!!str 8080` is fine, `!!python/object:os.system` is not.
+_SCALAR_TAGS = {_TAG + kind for kind in ("null", "bool", "int", "float", "str", "timestamp")}
+_MERGE = _TAG + "merge"
+_KINDS: dict[type, tuple[str, set[str]]] = {  # a collection's tag must say what it is
+    yaml.MappingNode: ("mapping", {_TAG + "map"}),
+    yaml.SequenceNode: ("list", {_TAG + "seq"}),
+}
 
 # Under these mappings every scalar is kept as written: `DEBUG: yes` means the string "yes".
 _VERBATIM_PARENTS = {"environment", "tags"}
@@ -51,14 +65,51 @@ class _Budget:
         self.nodes = 0
 
 
+class _Lines:
+    """Line and column of a character, counting lines as editors do: YAML also breaks lines at
+    U+0085, U+2028 and U+2029, which editors show inside a line."""
+
+    def __init__(self, text: str | bytes) -> None:
+        breaks = re.compile(r"\r\n|\r|\n" if isinstance(text, str) else rb"\r\n|\r|\n")
+        self.starts = [0, *(match.end() for match in breaks.finditer(text))]
+
+    def at(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, index)
+        return line, index - self.starts[line - 1] + 1
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that stops composing past MAX_NODES values (a 1 MiB file of tiny values would
+    otherwise take PyYAML many seconds to compose before our own budget could look at it), and
+    places marks on the lines an editor shows."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.values = 0
+        self.lines = _Lines(text)
+
+    def where(self, mark: yaml.Mark) -> tuple[int, int]:
+        return self.lines.at(mark.index)
+
+    def at(self, node: yaml.Node) -> tuple[int, int]:
+        return self.where(node.start_mark)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        is_key = isinstance(parent, yaml.MappingNode) and index is None
+        if not is_key:
+            self.values += 1
+            if self.values > MAX_NODES:
+                where = self.where(self.peek_event().start_mark)
+                raise SourceError(
+                    [BlueprintError(*where, (), f"more than {MAX_NODES:,} values; a blueprint needs far fewer")]
+                )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
 class SourceError(Exception):
     def __init__(self, errors: list[BlueprintError]) -> None:
         self.errors = errors
         super().__init__("; ".join(e.message for e in errors))
-
-
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def decode(data: bytes) -> str:
@@ -70,8 +121,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _Lines(data).at(exc.start)
         raise SourceError(
             [BlueprintError(line, column, (), f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")]
         ) from None
@@ -84,7 +134,7 @@ def parse(text: str) -> tuple[Any, Positions, list[BlueprintError]]:
     YAML cannot construct are returned instead, so they are reported with the model's errors.
     """
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         raise SourceError([_reader_error(text, exc)]) from None
     try:
@@ -92,20 +142,18 @@ def parse(text: str) -> tuple[Any, Positions, list[BlueprintError]]:
         while loader.check_node():
             documents.append(loader.get_node())
             if len(documents) > 1:
-                line, column = _mark(documents[1])
+                line, column = loader.at(documents[1])
                 raise SourceError(
                     [BlueprintError(line, column, (), "several YAML documents; a blueprint is exactly one")]
                 )
     except yaml.MarkedYAMLError as exc:
-        raise SourceError([_syntax_error(exc)]) from None
+        raise SourceError([_syntax_error(exc, loader)]) from None
     except yaml.YAMLError as exc:
         raise SourceError([BlueprintError(1, 1, (), f"invalid YAML: {exc}")]) from None
     except RecursionError:
         # PyYAML composes nested nodes recursively: thousands of `[` exhaust the stack before our depth check.
-        mark = loader.get_mark()
-        raise SourceError(
-            [BlueprintError(mark.line + 1, mark.column + 1, (), f"nested deeper than {MAX_DEPTH} levels")]
-        ) from None
+        where = loader.where(loader.get_mark())
+        raise SourceError([BlueprintError(*where, (), f"nested deeper than {MAX_DEPTH} levels")]) from None
     finally:
         loader.dispose()
 
@@ -115,7 +163,7 @@ def parse(text: str) -> tuple[Any, Positions, list[BlueprintError]]:
         )
     root = documents[0]
     if not isinstance(root, yaml.MappingNode):
-        line, column = _mark(root)
+        line, column = loader.at(root)
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
         raise SourceError(
             [BlueprintError(line, column, (), f"the file holds {kind}; a blueprint is a mapping of keys")]
@@ -126,20 +174,21 @@ def parse(text: str) -> tuple[Any, Positions, list[BlueprintError]]:
     return data, positions, problems
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError) -> BlueprintError:
+def _syntax_error(exc: yaml.MarkedYAMLError, loader: _Loader) -> BlueprintError:
     mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    line, column = loader.where(mark) if mark else (1, 1)
     message = f"invalid YAML: {exc.problem or exc.context or 'syntax error'}"
     if "'\\t'" in message:
         message += "; YAML does not allow tabs for indentation, use spaces"
-    elif exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
-        message += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+    elif exc.context and exc.context_mark and exc.problem_mark:
+        started, _ = loader.where(exc.context_mark)
+        if started != line:
+            message += f" ({exc.context} started on line {started})"
     return BlueprintError(line, column, (), message)
 
 
 def _reader_error(text: str, exc: yaml.reader.ReaderError) -> BlueprintError:
-    line = text.count("\n", 0, exc.position) + 1
-    column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    line, column = _Lines(text).at(exc.position)
     code = ord(exc.character) if isinstance(exc.character, str) else exc.character
     return BlueprintError(line, column, (), f"character U+{code:04X} is not allowed in YAML; is this a text file?")
 
@@ -154,18 +203,24 @@ def _convert(
     positions: Positions,
     errors: list[BlueprintError],
     budget: _Budget,
-    loader: yaml.SafeLoader,
+    loader: _Loader,
 ) -> Any:
     budget.nodes += 1
     if budget.nodes > MAX_NODES:
         raise SourceError(
-            [BlueprintError(*_mark(node), path, f"more than {MAX_NODES:,} values after expanding aliases; "
+            [BlueprintError(*loader.at(node), path, f"more than {MAX_NODES:,} values after expanding aliases; "
                             "is this an alias bomb?")]
         )
     if len(path) > MAX_DEPTH:
-        raise SourceError([BlueprintError(*_mark(node), path, f"nested deeper than {MAX_DEPTH} levels")])
-    positions.values[path] = _mark(node)
+        raise SourceError([BlueprintError(*loader.at(node), path, f"nested deeper than {MAX_DEPTH} levels")])
+    positions.values[path] = loader.at(node)
 
+    if node.tag == _TAG + "value":
+        node.tag = _TAG + "str"  # a plain `=`: YAML 1.1's "default value" type, which nobody means
+    problem = _unreadable(node)
+    if problem:
+        errors.append(BlueprintError(*loader.at(node), path, problem))
+        return None
     if isinstance(node, yaml.MappingNode):
         return _convert_mapping(node, path, positions, errors, budget, loader)
     if isinstance(node, yaml.SequenceNode):
@@ -175,13 +230,36 @@ def _convert(
         ]
     if path and isinstance(path[-1], str) and len(path) >= 2 and path[-2] in _VERBATIM_PARENTS:
         return node.value
+    if node.tag == _TAG + "int" and len(node.value) > MAX_NUMBER_CHARS:
+        message = (f"a number of {len(node.value):,} characters is too long for any blueprint value; "
+                   "quote it if it is text")
+        errors.append(BlueprintError(*loader.at(node), path, message))
+        return None
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError) as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
         problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
         message = f"YAML cannot read this value ({problem}); quote it if it is text"
-        errors.append(BlueprintError(*_mark(node), path, message))
+        errors.append(BlueprintError(*loader.at(node), path, message))
         return None
+
+
+def _unreadable(node: yaml.Node) -> str | None:
+    """Why a node is not plain blueprint data: a tag that builds some other object, or text that no
+    file can hold (a lone UTF-16 surrogate, written as a `"\\ud800"` escape)."""
+    kind, tags = _KINDS.get(type(node), ("value", _SCALAR_TAGS))
+    if node.tag not in tags:
+        tag = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
+        if node.tag in _SCALAR_TAGS or node.tag in (_TAG + "map", _TAG + "seq"):
+            return f"the tag {tag} does not fit a {kind}; remove it"
+        return (f"the tag {tag} is not allowed in a blueprint; remove it (a blueprint holds plain text, "
+                "numbers, booleans, lists and mappings)")
+    if isinstance(node, yaml.ScalarNode):
+        surrogate = next((char for char in node.value if "\ud800" <= char <= "\udfff"), None)
+        if surrogate is not None:
+            return (f"contains U+{ord(surrogate):04X}, half of a UTF-16 surrogate pair and not a character on "
+                    "its own; write the character itself")
+    return None
 
 
 def _convert_mapping(
@@ -190,32 +268,59 @@ def _convert_mapping(
     positions: Positions,
     errors: list[BlueprintError],
     budget: _Budget,
-    loader: yaml.SafeLoader,
+    loader: _Loader,
 ) -> dict[str, Any]:
     seen: dict[str, tuple[int, int]] = {}
     for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        if not isinstance(key_node, yaml.ScalarNode):
-            errors.append(BlueprintError(*_mark(key_node), path, "keys must be plain strings"))
+        if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
             continue
         key = key_node.value
         if key in seen:
             first_line = seen[key][0]
             errors.append(
-                BlueprintError(*_mark(key_node), (*path, key), f"duplicate key (first given on line {first_line})")
+                BlueprintError(*loader.at(key_node), (*path, key), f"duplicate key (first given on line {first_line})")
             )
         else:
-            seen[key] = _mark(key_node)
+            seen[key] = loader.at(key_node)
+    if _merges_deeper_than(node, MAX_DEPTH):
+        errors.append(BlueprintError(*loader.at(node), path, f"merge keys (`<<`) nest deeper than {MAX_DEPTH} levels, "
+                                     "or a mapping merges itself"))
+        node.value = [(key, value) for key, value in node.value if key.tag != _MERGE]
     try:
         loader.flatten_mapping(node)
     except yaml.MarkedYAMLError as exc:
-        errors.append(BlueprintError(*_mark(node), path, f"invalid merge key: {exc.problem}"))
+        errors.append(BlueprintError(*loader.at(node), path, f"invalid merge key: {exc.problem}"))
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            continue  # left over from a merge key that could not be used; reported above
         if not isinstance(key_node, yaml.ScalarNode):
+            errors.append(BlueprintError(*loader.at(key_node), path, "keys must be plain strings"))
+            continue
+        if key_node.tag == _TAG + "value":
+            key_node.tag = _TAG + "str"
+        problem = _unreadable(key_node)
+        if problem:
+            errors.append(BlueprintError(*loader.at(key_node), path, f"key {problem}"))
             continue
         key = key_node.value
-        positions.keys[(*path, key)] = _mark(key_node)
+        positions.keys[(*path, key)] = loader.at(key_node)
         result[key] = _convert(value_node, (*path, key), positions, errors, budget, loader)
     return result
+
+
+def _merges_deeper_than(node: yaml.MappingNode, limit: int) -> bool:
+    """Whether `<<` merges chain more than `limit` mappings deep (PyYAML would recurse until Python's
+    stack runs out). Walks one level of merged mappings at a time, each mapping once per level."""
+    level = {id(node): node}
+    for _ in range(limit + 1):
+        merged: dict[int, yaml.MappingNode] = {}
+        for mapping in level.values():
+            for key, value in mapping.value:
+                if key.tag == _MERGE:
+                    sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                    merged.update((id(s), s) for s in sources if isinstance(s, yaml.MappingNode))
+        if not merged:
+            return False
+        level = merged
+    return True

@@ -1,0 +1,336 @@
+"""The catalogue of loader errors (docs/errors.md): one small input per error, and what the loader says.
+
+The messages in the catalogue are not written by hand: `render()` runs the loader on each example, so
+the page shows exactly what a user sees. A test keeps the committed page equal to `render()` and checks
+that every rule, every kind of model error and every message of the YAML reader has an example here.
+Render with `python -m generator.blueprint.catalogue > docs/errors.md`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from generator.blueprint.errors import BlueprintErrors
+from generator.blueprint.load import load_blueprint, load_blueprint_bytes
+from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
+
+FILENAME = "blueprint.yaml"
+ACM = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+MINIMAL = "name: photos\nservices:\n  api: {image: nginx}\n"
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    blueprint: str | bytes  # text is dedented; bytes are used as they are
+    covers: str  # "rule:<function in rules.py>", "model:<pydantic error type>", or "file" (reading and YAML)
+    shown: str | None = None  # what the page shows instead of an input too large or not printable
+
+    @property
+    def data(self) -> bytes:
+        if isinstance(self.blueprint, bytes):
+            return self.blueprint
+        return textwrap.dedent(self.blueprint).encode()
+
+    def errors(self) -> list[str]:
+        """The loader's errors for this input, one line each; none when it loads."""
+        try:
+            load_blueprint_bytes(self.data, FILENAME)
+        except BlueprintErrors as errors:
+            return errors.render().splitlines()
+        return []
+
+
+def services(body: str) -> str:
+    """A blueprint whose only service, `api`, has these keys (one flow mapping)."""
+    return f"name: photos\nservices:\n  api: {{{body}}}\n"
+
+
+FILE = [
+    Example("The file is larger than 1 MiB", b"name: photos\n# " + b"x" * MAX_BYTES + b"\n", "file",
+            shown=f"name: photos\n# ...a comment of {MAX_BYTES:,} characters..."),
+    Example("The file is not UTF-8", b"name: photos\nservices:\n  api: {image: caf\xe9}\n", "file",
+            shown="name: photos\nservices:\n  api: {image: caf\\xe9}   # Latin-1: the byte 0xE9"),
+    Example("A character YAML does not allow", b"name: photos\x00\nservices:\n  api: {image: nginx}\n", "file",
+            shown="name: photos\\x00   # a NUL byte\nservices:\n  api: {image: nginx}"),
+    Example("Invalid YAML", """\
+        name: photos
+        services:
+          api: {image: nginx
+          images: {image: nginx}
+        """, "file"),
+    Example("Invalid YAML: an unclosed quote", """\
+        name: "photos
+        services: {}
+        """, "file"),
+    Example("Tabs for indentation", "name: photos\nservices:\n\tapi: {image: nginx}\n", "file",
+            shown="name: photos\nservices:\n<TAB>api: {image: nginx}"),
+    Example("Several YAML documents", """\
+        name: photos
+        services:
+          api: {image: nginx}
+        ---
+        name: videos
+        """, "file"),
+    Example("An empty file", "# nothing but a comment\n", "file"),
+    Example("A list instead of a mapping", "- name: photos\n", "file"),
+    Example("A single value instead of a mapping", "photos\n", "file"),
+    Example("Too many values", "name: photos\nservices: {api: {image: nginx}}\nx: [" + "0, " * MAX_NODES + "]\n",
+            "file", shown=f"name: photos\nservices: {{api: {{image: nginx}}}}\nx: [0, 0, 0, ...]   "
+            f"# {MAX_NODES:,} values"),
+    Example("An alias bomb", """\
+        a: &a [x, x, x, x, x, x, x, x, x, x]
+        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+        d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+        e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+        name: photos
+        """, "file"),
+    Example("Nested too deeply", f"name: photos\ntags: {'{a: ' * (MAX_DEPTH + 1)}b{'}' * (MAX_DEPTH + 1)}\n", "file"),
+    Example("A recursive alias", "name: photos\ntags: &t {team: *t}\nservices:\n  api: {image: nginx}\n", "file"),
+    Example("Duplicate keys", """\
+        name: photos
+        services:
+          api:
+            image: nginx
+            port: 8080
+            image: httpd
+        """, "file"),
+    Example("A key that is not a string", "name: photos\n[a, b]: c\nservices:\n  api: {image: nginx}\n", "file"),
+    Example("A merge key (<<) of something other than mappings", """\
+        name: photos
+        services:
+          api:
+            <<: nginx
+            image: nginx
+        """, "file"),
+    Example("Merge keys nested too deeply, or merging themselves", """\
+        name: photos
+        defaults: &defaults {<<: *defaults}
+        services:
+          api: {<<: *defaults, image: nginx}
+        """, "file"),
+    Example("A tag that builds an object", "name: !!python/object/apply:os.system [ls]\nservices:\n"
+            "  api: {image: nginx}\n", "file"),
+    Example("A tag that does not fit its value", MINIMAL + "tags: !!str {team: platform}\n", "file"),
+    Example("Half of a surrogate pair", 'name: "photos\\ud83d"\nservices:\n  api: {image: nginx}\n', "file"),
+    Example("A key with half of a surrogate pair", services('image: nginx, environment: {"A\\udc00": x}'), "file"),
+    Example("A number too long to be one", services("image: nginx, port: " + "9" * 120), "file",
+            shown="name: photos\nservices:\n  api: {image: nginx, port: 99999...}   # 120 digits"),
+    Example("A value YAML cannot read", services("image: nginx, port: 2024-02-30"), "file"),
+]
+
+MODEL = [
+    Example("A required key is missing", "name: photos\n", "model:missing"),
+    Example("An unknown key, with a suggestion", services("image: nginx, prot: 8080"), "model:extra_forbidden"),
+    Example("An unknown key, with the valid ones", services("image: nginx, replicas: 3"), "model:extra_forbidden"),
+    Example("A string where an integer goes", services('image: nginx, port: "8080"'), "model:int_type"),
+    Example("A string where true or false goes", services("image: nginx, exec: enabled"), "model:bool_type"),
+    Example("A number where a string goes", services("image: 5"), "model:string_type"),
+    Example("YAML's booleans where a string goes", services("image: nginx, command: [serve, --debug, yes]"),
+            "model:string_type"),
+    Example("A date where a string goes", "name: 2024-01-31\nservices:\n  api: {image: nginx}\n",
+            "model:string_type"),
+    Example("A mapping where a list goes", services("image: nginx, command: {run: serve}"), "model:list_type"),
+    Example("A list where a mapping of keys goes", services("image: nginx, environment: [A=1]"),
+            "model:dict_type"),
+    Example("A string where a block of keys goes", MINIMAL + "network: 10.0.0.0/16\n", "model:model_type"),
+    Example("A value that is not one of the choices", services("image: nginx, port: 80, expose: private"),
+            "model:literal_error"),
+    Example("A number below its range", services("image: nginx, port: 0"), "model:greater_than_equal"),
+    Example("A number above its range", services("image: nginx, port: 70000"), "model:less_than_equal"),
+    Example("Too few items", MINIMAL + "network: {availability_zones: [us-east-1a]}\n", "model:too_short"),
+    Example("Too many items", MINIMAL + "network:\n  availability_zones: [us-east-1a, us-east-1b, us-east-1c, "
+            "us-east-1d, us-east-1e, us-east-1f, us-east-1g]\n", "model:too_long"),
+    Example("No services", "name: photos\nservices: {}\n", "model:too_short"),
+    Example("Too many entries", MINIMAL + "tags: {" + ", ".join(f"t{i}: x" for i in range(41)) + "}\n",
+            "model:too_long", shown=MINIMAL + "tags: {t0: x, t1: x, t2: x, ...}   # 41 tags"),
+    Example("An empty string", MINIMAL + "tags: {team: ''}\n", "model:string_too_short"),
+    Example("A string too long", MINIMAL + f"catalog: {{portfolio: Platform, owner: {'o' * 51}}}\n",
+            "model:string_too_long"),
+    Example("An application name that does not fit", "name: Photos\nservices:\n  api: {image: nginx}\n",
+            "model:string_pattern_mismatch"),
+    Example("A service name that does not fit", "name: photos\nservices:\n  API: {image: nginx}\n",
+            "model:string_pattern_mismatch"),
+    Example("An availability zone name that does not fit", MINIMAL + "network: {availability_zones: [us-east-1, "
+            "us-east-2]}\n", "model:string_pattern_mismatch"),
+    Example("An instance type that does not fit", MINIMAL + "cluster: {instances: {type: t3}}\n",
+            "model:string_pattern_mismatch"),
+    Example("A key pair name that does not fit", MINIMAL + "cluster: {instances: {key_name: 'caf\u00e9'}}\n",
+            "model:string_pattern_mismatch"),
+    Example("An environment variable name that does not fit", services("image: nginx, environment: {1A: x}"),
+            "model:string_pattern_mismatch"),
+    Example("A certificate that is not an ACM ARN", services("image: nginx, port: 80, https: "
+            "{certificate_arn: arn:aws:acm:us-east-1:1234:certificate/x}"), "model:string_pattern_mismatch"),
+    Example("A secret that is not a Secrets Manager or SSM ARN", services("image: nginx, secrets: "
+            "{DB_PASSWORD: 'arn:aws:s3:::bucket/password'}"), "model:string_pattern_mismatch"),
+    Example("A principal that is not an IAM ARN", MINIMAL + "catalog: {portfolio: P, owner: O, principals: "
+            "['arn:aws:sts::123456789012:assumed-role/Dev/me']}\n", "model:string_pattern_mismatch"),
+    Example("An AMI that is neither an SSM name nor an AMI id", MINIMAL + "cluster: {instances: {ami: "
+            "amazon-linux}}\n", "model:string_pattern_mismatch"),
+    Example("An image reference that does not fit", services("image: 'nginx latest'"),
+            "model:string_pattern_mismatch"),
+    Example("A health check path that does not start with /", services("image: nginx, port: 80, health_check: "
+            "{path: health}"), "model:string_pattern_mismatch"),
+    Example("A TLS policy older than TLS 1.2", services(f"image: nginx, port: 80, https: {{certificate_arn: '{ACM}', "
+            "ssl_policy: ELBSecurityPolicy-2016-08}"), "model:string_pattern_mismatch"),
+    Example("A tag key that does not fit", MINIMAL + "tags: {'team&org': platform}\n",
+            "model:string_pattern_mismatch"),
+    Example("A tag value that does not fit", MINIMAL + "tags: {team: 'a&b'}\n", "model:string_pattern_mismatch"),
+    Example("A role name that does not fit", MINIMAL + "catalog: {portfolio: P, owner: O, local_role_name: "
+            "'launch role'}\n", "model:string_pattern_mismatch"),
+    Example("Not a CIDR block", MINIMAL + "network: {cidr: 10.0.0.300/16}\n", "model:value_error"),
+    Example("A CIDR block without a prefix length", MINIMAL + "network: {cidr: 10.0.0.0}\n", "model:value_error"),
+    Example("A CIDR block with host bits set", MINIMAL + "network: {cidr: 10.0.0.1/16}\n", "model:value_error"),
+    Example("An IPv6 VPC", MINIMAL + "network: {cidr: 'fd00::/56'}\n", "model:value_error"),
+    Example("An IPv6 source range", services("image: nginx, port: 80, expose: public, "
+                                             "allowed_cidrs: ['2001:db8::/32']"), "model:value_error"),
+    Example("SSH from the whole internet", MINIMAL + "access: {bastion: {allowed_cidrs: [0.0.0.0/0]}}\n",
+            "model:value_error"),
+]
+
+RULES = [
+    Example("A reserved tag key", MINIMAL + "tags: {'aws:team': platform}\n", "rule:tag_keys"),
+    Example("A description over 1024 bytes", MINIMAL + "description: " + "\u00e9" * 600 + "\n",
+            "rule:description_size",
+            shown=MINIMAL + "description: \u00e9\u00e9\u00e9...   # 600 characters, 1200 bytes"),
+    Example("A VPC outside /16 to /24", MINIMAL + "network: {cidr: 10.0.0.0/8}\n", "rule:vpc_has_room"),
+    Example("A VPC too small for its zones", MINIMAL + "network: {cidr: 10.0.0.0/24, availability_zones: 3}\n",
+            "rule:vpc_has_room"),
+    Example("A zone listed twice", MINIMAL + "network: {availability_zones: [us-east-1a, us-east-1a]}\n",
+            "rule:distinct_zones"),
+    Example("Zones in several regions", MINIMAL + "network: {availability_zones: [us-east-1a, eu-west-1a]}\n",
+            "rule:distinct_zones"),
+    Example("An endpoint listed twice", MINIMAL + "network: {endpoints: [s3, s3]}\n", "rule:distinct_endpoints"),
+    Example("No NAT gateways without the endpoints hosts need", """\
+        name: photos
+        network: {nat_gateways: none, endpoints: [ecr]}
+        services:
+          api: {image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1}
+        """, "rule:no_nat_needs_endpoints"),
+    Example("No NAT gateways and an image from the internet", """\
+        name: photos
+        network: {nat_gateways: none, endpoints: [s3, ecr, ecs, logs]}
+        services:
+          api: {image: public.ecr.aws/nginx/nginx:1.27}
+        """, "rule:no_nat_needs_endpoints"),
+    Example("More hosts at least than at most", MINIMAL + "cluster: {instances: {min: 5, max: 2}}\n",
+            "rule:instances_min_max"),
+    Example("A cluster without capacity", MINIMAL + "cluster: {fargate: false}\n", "rule:cluster_has_capacity"),
+    Example("A bastion nobody could log in to", MINIMAL + "access:\n  ssm: false\n  bastion: {allowed_cidrs: "
+            "[203.0.113.0/24]}\n", "rule:bastion_reachable"),
+    Example("A VPN client range outside /12 to /22", MINIMAL + f"access:\n  vpn: {{client_cidr: 172.16.0.0/24, "
+            f"server_certificate_arn: '{ACM}', client_certificate_arn: '{ACM}'}}\n", "rule:vpn_client_cidr"),
+    Example("A VPN client range overlapping the VPC", MINIMAL + f"access:\n  vpn: {{client_cidr: 10.0.0.0/22, "
+            f"server_certificate_arn: '{ACM}', client_certificate_arn: '{ACM}'}}\n", "rule:vpn_client_cidr"),
+    Example("Two services, one CloudFormation name", """\
+        name: photos
+        services:
+          api-2: {image: nginx}
+          api2: {image: nginx}
+        """, "rule:unique_logical_ids"),
+    Example("A load balancer without a port", services("image: nginx, expose: public"), "rule:service_exposure"),
+    Example("allowed_cidrs on a service that is not public", services("image: nginx, port: 80, "
+            "allowed_cidrs: [203.0.113.0/24]"), "rule:service_exposure"),
+    Example("Load balancer settings on a worker", services(f"image: nginx, https: {{certificate_arn: '{ACM}'}}"),
+            "rule:service_exposure"),
+    Example("Requests per target on a worker", services("image: nginx, scaling: {min: 1, max: 2, "
+            "requests_per_target: 100}"), "rule:service_exposure"),
+    Example("EC2 tasks without hosts", services("image: nginx, launch_type: ec2"), "rule:launch_type_has_capacity"),
+    Example("Fargate tasks without Fargate", """\
+        name: photos
+        cluster: {instances: {}}
+        services:
+          api: {image: nginx, launch_type: fargate}
+        """, "rule:launch_type_has_capacity"),
+    Example("A task size Fargate does not offer", services("image: nginx, cpu: 1024, memory: 1024"),
+            "rule:launch_type_has_capacity"),
+    Example("A CPU size Fargate does not offer", services("image: nginx, cpu: 300"), "rule:launch_type_has_capacity"),
+    Example("Scaling with min above max", services("image: nginx, scaling: {min: 5, max: 2, cpu_percent: 50}"),
+            "rule:count_within_scaling"),
+    Example("A count outside the scaling range", services("image: nginx, count: 9, scaling: {min: 1, max: 4, "
+            "cpu_percent: 50}"), "rule:count_within_scaling"),
+    Example("Scaling without a target", services("image: nginx, scaling: {min: 1, max: 4}"),
+            "rule:count_within_scaling"),
+    Example("A callee listed twice", """\
+        name: photos
+        services:
+          api: {image: nginx, talks_to: [images, images]}
+          images: {image: nginx, port: 80}
+        """, "rule:talks_to_internal_services"),
+    Example("A service calling itself", """\
+        name: photos
+        services:
+          api: {image: nginx, port: 80, talks_to: [api]}
+        """, "rule:talks_to_internal_services"),
+    Example("A callee that does not exist", """\
+        name: photos
+        services:
+          api: {image: nginx, talks_to: [image]}
+          images: {image: nginx, port: 80}
+        """, "rule:talks_to_internal_services"),
+    Example("A callee that is public", """\
+        name: photos
+        services:
+          api: {image: nginx, talks_to: [web]}
+          web: {image: nginx, port: 80, expose: public}
+        """, "rule:talks_to_internal_services"),
+    Example("A callee without a load balancer", """\
+        name: photos
+        services:
+          api: {image: nginx, talks_to: [worker]}
+          worker: {image: nginx}
+        """, "rule:talks_to_internal_services"),
+    Example("Services calling each other in a circle", """\
+        name: photos
+        services:
+          api: {image: nginx, port: 80, talks_to: [images]}
+          images: {image: nginx, port: 80, talks_to: [api]}
+        """, "rule:talks_to_without_cycles"),
+    Example("A variable both in environment and secrets", services("image: nginx, environment: {TOKEN: x}, "
+            "secrets: {TOKEN: 'arn:aws:ssm:us-east-1:123456789012:parameter/token'}"),
+            "rule:environment_and_secrets_disjoint"),
+]
+
+SECTIONS = [
+    ("Reading the file", "The file must be one YAML mapping, UTF-8, at most 1 MiB, of plain YAML values "
+     f"(no object tags), nested at most {MAX_DEPTH} levels and at most {MAX_NODES:,} values once aliases are "
+     "expanded. These errors come from `generator/blueprint/source.py`.", FILE),
+    ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py`); "
+     "the messages are phrased by `generator/blueprint/load.py`.", MODEL),
+    ("Rules across keys", "Checked once the keys and values are right, by `generator/blueprint/rules.py`.", RULES),
+]
+EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
+
+INTRO = """# Loader errors
+
+Every error the blueprint loader gives, each with a small blueprint that causes it and the message, exactly
+as `blueprint build` prints it: `FILE:LINE:COL: error: KEY.PATH: message`, one line per error, every error
+of a file in one run, exit code 2, nothing written. Generated by `python -m generator.blueprint.catalogue`
+from the loader itself; a test keeps it current and checks that no error is missing.
+"""
+
+
+def render() -> str:
+    parts = [INTRO]
+    for title, about, examples in SECTIONS:
+        parts.append(f"## {title}\n\n{about}")
+        for example in examples:
+            shown = example.shown or example.data.decode("utf-8").rstrip("\n")
+            errors = "\n".join(example.errors()) or "(loads without an error)"
+            parts.append(f"### {example.title}\n\n```yaml\n{shown}\n```\n\n```text\n{errors}\n```")
+    parts.append(f"## A file that cannot be read\n\n```text\n{_unreadable()}\n```")
+    return "\n\n".join(parts) + "\n"
+
+
+def _unreadable() -> str:
+    try:
+        load_blueprint("no-such-blueprint.yaml")
+    except BlueprintErrors as errors:
+        return errors.render()
+    raise AssertionError("no-such-blueprint.yaml exists")
+
+
+if __name__ == "__main__":
+    print(render(), end="")

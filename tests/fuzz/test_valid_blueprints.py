@@ -1,0 +1,66 @@
+"""Random VALID blueprints, over the whole format: each one loads, generates the same bytes every time,
+stays within CloudFormation's quotas and passes the posture audit; a sample of them also builds end to
+end, cfn-lint clean, exactly as `blueprint build` writes it.
+
+Derandomized: CI draws the same blueprints every run. On failure hypothesis prints the blueprint's YAML.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from generator.blueprint import Blueprint, BlueprintErrors
+from generator.blueprint.load import load_blueprint_bytes
+from generator.checks.audit import Template, audit_templates
+from generator.checks.cache import CleanCache
+from generator.checks.quotas import check_quotas
+from generator.output import MARKER
+from generator.pipeline import ValidationFailed, build, documents, generate, output_files
+
+from .blueprints import as_yaml, valid_blueprints
+
+SETTINGS = settings(derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow],
+                    print_blob=False)
+
+
+def load_valid(text: str) -> Blueprint:
+    note(f"The blueprint:\n{text}")
+    try:
+        return load_blueprint_bytes(text.encode(), "random.yaml")
+    except BlueprintErrors as errors:
+        raise AssertionError(f"the strategy drew a blueprint the loader refuses:\n{errors.render()}") from None
+
+
+@settings(SETTINGS, max_examples=20, deadline=None)
+@given(valid_blueprints().map(as_yaml))
+def test_every_valid_blueprint_generates_the_same_audited_templates_within_quotas(text: str) -> None:
+    blueprint = load_valid(text)
+    data = documents(blueprint)
+    files = output_files(blueprint, data)
+    assert generate(load_valid(text)) == files
+    assert {"root.yaml", "network.yaml", "cluster.yaml"} <= set(files)
+    assert {f"service-{name}.yaml" for name in blueprint.services} <= set(files)
+    assert ("catalog.yaml" in files) == (blueprint.catalog is not None)
+    assert check_quotas(files, data) == []
+    findings = audit_templates([Template(name, template) for name, template in data.items()])
+    assert [finding.render() for finding in findings if finding.level == "error"] == []
+
+
+@settings(SETTINGS, max_examples=12, deadline=None)
+@given(st.data())
+def test_a_sample_of_valid_blueprints_builds_lint_clean_and_byte_identical(data: st.DataObject) -> None:
+    text = data.draw(valid_blueprints().map(as_yaml), label="blueprint")
+    blueprint = load_valid(text)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "random.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            result = build(path, Path(scratch) / "output", cache=CleanCache(None))
+        except ValidationFailed as failed:
+            raise AssertionError(f"a valid blueprint fails validation:\n{failed}") from None
+        written = {file.name: file.read_bytes() for file in result.directory.iterdir() if file.name != MARKER}
+    assert written == result.files == generate(blueprint)
