@@ -35,7 +35,7 @@ def load_valid(text: str) -> Blueprint:
         raise AssertionError(f"the strategy drew a blueprint the loader refuses:\n{errors.render()}") from None
 
 
-@settings(SETTINGS, max_examples=20, deadline=None)
+@settings(SETTINGS, max_examples=15, deadline=None)
 @given(valid_blueprints().map(as_yaml))
 def test_every_valid_blueprint_generates_the_same_audited_templates_within_quotas(text: str) -> None:
     blueprint = load_valid(text)
