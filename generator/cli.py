@@ -142,10 +142,12 @@ def _run_build(args: argparse.Namespace) -> int:
             continue
         names[name] = path
         seconds = time.perf_counter() - started
+        for warning in result.warnings:
+            print(warning.render(), file=sys.stderr)
         if args.write:
             if not args.quiet:
-                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, lint and audit clean) "
-                      f"in {seconds:.1f}s")
+                verdict = f"{len(result.warnings)} audit warnings" if result.warnings else "lint and audit clean"
+                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, {verdict}) in {seconds:.1f}s")
         elif result.stale:
             for stale in result.stale:
                 print(f"{result.directory / stale}: stale: differs from what {path} generates", file=sys.stderr)

@@ -40,6 +40,7 @@ class BuildResult:
     files: dict[str, bytes]
     stale: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # generate, lint, audit, write
+    warnings: list[Finding] = field(default_factory=list)  # audit findings that do not fail the build
 
 
 def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
@@ -94,13 +95,15 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True,
         if findings:
             raise ValidationFailed(findings)
         with _timed(seconds, "audit"):
-            audit_key = content_key("audit", _audit_salt(), [p.read_bytes() for p in templates])
+            audit_key = content_key("audit, no findings", _audit_salt(), [p.read_bytes() for p in templates])
             if not cache.is_clean(audit_key):
-                errors = [f for f in audit_files(templates, {str(p): n for p, n in names.items()})
-                          if f.level == "error"]
+                found = audit_files(templates, {str(p): n for p, n in names.items()})
+                errors = [f for f in found if f.level == "error"]
                 if errors:
                     raise ValidationFailed(errors)
-                cache.remember_clean(audit_key)
+                result.warnings = [f for f in found if f.level != "error"]
+                if not result.warnings:
+                    cache.remember_clean(audit_key)
         with _timed(seconds, "write"):
             if write:
                 stage.commit()
