@@ -331,3 +331,17 @@ def test_check_without_any_output_is_stale_and_creates_nothing(
     assert main(["check", str(blueprint), "-o", str(out)]) == EXIT_INVALID
     assert not out.exists()
     assert f"{out / 'shop' / 'root.yaml'}: stale" in capsys.readouterr().err
+
+
+def test_libyaml_and_pure_python_emitters_write_the_same_bytes() -> None:
+    """Output is byte-identical on machines whose PyYAML lacks libyaml."""
+    import yaml
+
+    from generator.blueprint import load_blueprint
+    from generator.pipeline import documents
+    from generator.render import render_data
+
+    for name in ("example.yaml", "storefront.yaml"):
+        data = documents(load_blueprint(Path(__file__).resolve().parent.parent / "blueprints" / name))
+        for document in data.values():
+            assert render_data(document, yaml.SafeDumper) == render_data(document, yaml.CSafeDumper)
