@@ -190,8 +190,15 @@ class Facts:
             inline=inline,
         )
 
+    @cached_property
+    def _rules_by_group(self) -> dict[tuple[Value, str], list[SgRule]]:
+        index: dict[tuple[Value, str], list[SgRule]] = {}
+        for rule in self.rules:
+            index.setdefault((rule.group, rule.direction), []).append(rule)
+        return index
+
     def rules_of(self, group: Value, direction: str) -> list[SgRule]:
-        return [rule for rule in self.rules if rule.group == group and rule.direction == direction]
+        return list(self._rules_by_group.get((group, direction), []))
 
     # --- what runs where --------------------------------------------------------------------------
 
