@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from generator import __version__
 
 if TYPE_CHECKING:
+    from generator.blueprint import Blueprint
     from generator.deploy.aws import Aws
     from generator.pipeline import BuildResult
 
@@ -274,15 +275,23 @@ def _run_diff(args: argparse.Namespace) -> int:
     return EXIT_INVALID if result.fails(args.fail_on) else EXIT_OK
 
 
-def _run_diagram(args: argparse.Namespace) -> int:
+def _load_or_report(path: Path) -> Blueprint | None:
+    """The blueprint, or None after printing its located errors."""
     from generator.blueprint import BlueprintErrors, load_blueprint
+
+    try:
+        return load_blueprint(path)
+    except BlueprintErrors as exc:
+        print(exc.render(), file=sys.stderr)
+        return None
+
+
+def _run_diagram(args: argparse.Namespace) -> int:
     from generator.pipeline import documents
     from generator.review.diagram import architecture_markdown, mermaid, template_set
 
-    try:
-        blueprint = load_blueprint(args.file)
-    except BlueprintErrors as exc:
-        print(exc.render(), file=sys.stderr)
+    blueprint = _load_or_report(args.file)
+    if blueprint is None:
         return EXIT_USAGE
     data = documents(blueprint)
     if args.format == "mermaid":
@@ -294,13 +303,10 @@ def _run_diagram(args: argparse.Namespace) -> int:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    from generator.blueprint import BlueprintErrors, load_blueprint
     from generator.review.explain import as_json, as_text
 
-    try:
-        blueprint = load_blueprint(args.file)
-    except BlueprintErrors as exc:
-        print(exc.render(), file=sys.stderr)
+    blueprint = _load_or_report(args.file)
+    if blueprint is None:
         return EXIT_USAGE
     sys.stdout.write((as_json if args.format == "json" else as_text)(blueprint, str(args.file)))
     return EXIT_OK

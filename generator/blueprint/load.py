@@ -6,7 +6,6 @@ Every problem in the file is reported at once, each as FILE:LINE:COL: error: KEY
 from __future__ import annotations
 
 import datetime
-import types
 import typing
 from difflib import get_close_matches
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from generator.blueprint import rules
+from generator.blueprint.annotations import unwrap
 from generator.blueprint.errors import BlueprintError, BlueprintErrors, KeyPath
 from generator.blueprint.model import (
     ACM_ARN_PATTERN,
@@ -231,7 +231,7 @@ def _keys_at(path: KeyPath) -> list[str]:
     """The field names the model accepts at a key path, for "did you mean"."""
     annotation: Any = Blueprint
     for part in path:
-        annotation = _unwrap(annotation)
+        annotation = unwrap(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = annotation.model_fields.get(str(part))
             if field is None:
@@ -243,26 +243,7 @@ def _keys_at(path: KeyPath) -> list[str]:
             annotation = typing.get_args(annotation)[0]
         else:
             return []
-    annotation = _unwrap(annotation)
+    annotation = unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return list(annotation.model_fields)
     return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Annotated[...] and `X | None` down to the model, dict or list inside."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-            structured = [arg for arg in options if _is_structured(arg)]
-            annotation = (structured or options)[0]
-        else:
-            return annotation
-
-
-def _is_structured(annotation: Any) -> bool:
-    inner = _unwrap(annotation) if typing.get_origin(annotation) is typing.Annotated else annotation
-    return (isinstance(inner, type) and issubclass(inner, BaseModel)) or typing.get_origin(inner) in (dict, list)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from generator.blueprint.annotations import unwrap
 from generator.blueprint.model import Blueprint
 
 INTRO = """# Blueprint format 1: reference
@@ -64,28 +65,14 @@ def _blocks(model: type[BaseModel], path: str) -> list[tuple[str, type[BaseModel
 
 
 def _inner_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
-    annotation = _strip(annotation)
+    annotation = unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation, False
     if typing.get_origin(annotation) is dict:
-        value = _strip(typing.get_args(annotation)[1])
+        value = unwrap(typing.get_args(annotation)[1])
         if isinstance(value, type) and issubclass(value, BaseModel):
             return value, True
     return None, False
-
-
-def _strip(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(options) != 1:
-                return annotation
-            annotation = options[0]
-        else:
-            return annotation
 
 
 def _type_name(annotation: Any) -> str:
