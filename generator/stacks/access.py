@@ -10,6 +10,7 @@ VPN groups only when an SSH key is configured on them.
 from __future__ import annotations
 
 from troposphere import GetAtt, Output, Parameter, Ref, Select, Tags, Template, autoscaling, ec2
+from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
 from generator.blueprint.model import Bastion, Blueprint, Vpn
 from generator.stacks.common import apply_tags, log_group, new_template
@@ -94,6 +95,9 @@ def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> 
             LaunchTemplateId=Ref(launch_template), Version=GetAtt(launch_template, "LatestVersionNumber"),
         ),
         Tags=[autoscaling.Tag("Name", f"{blueprint.name}-bastion", True)],
+        # A new launch template version (a new AMI, a new key) replaces the one bastion.
+        UpdatePolicy=UpdatePolicy(AutoScalingRollingUpdate=AutoScalingRollingUpdate(
+            MaxBatchSize=1, MinInstancesInService=0, PauseTime="PT2M")),
     ))
     template.add_output([
         Output("BastionSecurityGroup", Description="Security group of the SSH bastion",
