@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,6 +108,25 @@ def _blueprint_files(files: list[Path]) -> list[Path]:
     return found
 
 
+def _names_taken_twice(paths: list[Path]) -> dict[Path, tuple[str, Path]]:
+    """Blueprints whose name an earlier file already has (they would write the same directory), checked
+    before anything is built; files that do not load are left to the build to report."""
+    from generator.blueprint import BlueprintErrors, load_blueprint
+
+    first: dict[str, Path] = {}
+    taken: dict[Path, tuple[str, Path]] = {}
+    for path in paths:
+        try:
+            name = load_blueprint(path).name
+        except BlueprintErrors:
+            continue
+        if name in first:
+            taken[path] = (name, first[name])
+        else:
+            first[name] = path
+    return taken
+
+
 def _run_build(args: argparse.Namespace) -> int:
     from generator.blueprint import BlueprintErrors
     from generator.checks.cache import CleanCache, default_directory
@@ -117,9 +135,16 @@ def _run_build(args: argparse.Namespace) -> int:
 
     cache = CleanCache(None if args.no_cache else default_directory())
     worst = EXIT_OK
-    names: dict[str, Path] = {}
-    for path in _blueprint_files(args.files):
-        started = time.perf_counter()
+    paths = _blueprint_files(args.files)
+    taken = _names_taken_twice(paths)
+    for path in paths:
+        if path in taken:
+            name, first = taken[path]
+            print(f"{path}:1:1: error: name: `{name}` is also the name of {first}; "
+                  "both would write the same directory, so neither this file nor its output is touched",
+                  file=sys.stderr)
+            worst = max(worst, EXIT_USAGE)
+            continue
         try:
             result = build(path, args.output, write=args.write, cache=cache)
         except BlueprintErrors as exc:
@@ -135,14 +160,7 @@ def _run_build(args: argparse.Namespace) -> int:
             print(f"{path}: error: {exc}", file=sys.stderr)
             worst = max(worst, EXIT_USAGE)
             continue
-        name = result.blueprint.name
-        if name in names:
-            print(f"{path}:1:1: error: name: `{name}` is also the name of {names[name]}; "
-                  "both would write the same directory", file=sys.stderr)
-            worst = max(worst, EXIT_USAGE)
-            continue
-        names[name] = path
-        seconds = time.perf_counter() - started
+        seconds = sum(result.seconds.values())
         for warning in result.warnings:
             print(warning.render(), file=sys.stderr)
         if args.write:
@@ -177,13 +195,7 @@ def _run_audit(args: argparse.Namespace) -> int:
         report = as_sarif(findings, all_rules())
     else:
         report = as_text(findings, len(args.templates))
-    if args.output:
-        try:
-            args.output.write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(report)
+    _write(report, args.output)
     return EXIT_INVALID if any(f.level == "error" for f in findings) else EXIT_OK
 
 

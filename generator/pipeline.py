@@ -49,7 +49,7 @@ def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
     if blueprint.catalog is not None:
         # The catalog points at the other templates' content-addressed keys, so it comes after them.
         rendered = {filename: render_data(document) for filename, document in data.items()}
-        catalog = build_catalog(blueprint, rendered)
+        catalog = build_catalog(blueprint, data, rendered)
         add_sources(blueprint, {CATALOG: catalog})
         data[CATALOG] = to_data(catalog)
     return data
@@ -95,7 +95,8 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True,
         if findings:
             raise ValidationFailed(findings)
         with _timed(seconds, "audit"):
-            audit_key = content_key("audit, no findings", _audit_salt(), [p.read_bytes() for p in templates])
+            audit_key = content_key("audit, no findings", _audit_salt(),
+                                    [content for name, content in files.items() if is_template(name)])
             if not cache.is_clean(audit_key):
                 found = audit_files(templates, {str(p): n for p, n in names.items()})
                 errors = [f for f in found if f.level == "error"]

@@ -38,6 +38,9 @@ Rules that involve several keys (checked after the types, each with its own erro
   `https`, `health_check` and `scaling.requests_per_target` need a load balancer.
 - `access.bastion.allowed_cidrs` may not be the whole internet; a bastion without `key_name` needs
   `access.ssm`; `access.vpn.client_cidr` is /12 to /22 and does not overlap the VPC.
+- a cluster has capacity (`instances`, or Fargate left on); `cluster.instances.min <= max`;
+  `network.availability_zones` and `network.endpoints` list each item once,
+  and the zones lie in one region; a name is not both in a service's `environment` and its `secrets`.
 - `tags` keys may not start with `aws:`; `description` is at most 1024 bytes.
 """
 

@@ -1,9 +1,10 @@
 """CloudFormation's quotas, checked before anything is written, so a deploy never fails on them.
 
 Figures from the CloudFormation quotas page: per template 500 resources, 200 parameters, 200 outputs,
-200 mappings; a template body of at most 1 MB when read from S3 (every nested child, and the root
-as `aws cloudformation deploy --s3-bucket` or `blueprint publish` upload it), 51,200 bytes when
-passed inline. And EC2's: 60 inbound and 60 outbound rules per security group, counted across the
+200 mappings; a template body of at most 1 MB when read from S3. Every template here is read from S3:
+the children always, the root and catalog.yaml as `blueprint publish` and the documented
+`aws cloudformation deploy --s3-bucket` upload them, so the 51,200-byte inline limit never applies
+(the 200-service root is 160 KB). And EC2's: 60 inbound and 60 outbound rules per security group, counted across the
 whole nested set, since service stacks add rules to the shared host group.
 """
 
@@ -18,7 +19,6 @@ MAX_PARAMETERS = 200
 MAX_OUTPUTS = 200
 MAX_MAPPINGS = 200
 MAX_S3_BODY = 1_000_000
-MAX_INLINE_BODY = 51_200
 MAX_RULES_PER_GROUP = 60  # inbound and outbound each: EC2's default quota per security group
 
 
@@ -31,11 +31,8 @@ class QuotaFinding:
         return f"{self.filename}:1:1: error: quota: {self.message}"
 
 
-def check_quotas(
-    files: Mapping[str, bytes], data: Mapping[str, dict[str, Any]], inline: frozenset[str] = frozenset(),
-) -> list[QuotaFinding]:
-    """`files` are the rendered bytes, `data` the same templates as dicts; `inline` names the
-    templates meant to be passed inline rather than from S3."""
+def check_quotas(files: Mapping[str, bytes], data: Mapping[str, dict[str, Any]]) -> list[QuotaFinding]:
+    """`files` are the rendered bytes, `data` the same templates as dicts."""
     findings = []
     for name, template in sorted(data.items()):
         for section, limit in (("Resources", MAX_RESOURCES), ("Parameters", MAX_PARAMETERS),
@@ -45,10 +42,9 @@ def check_quotas(
                 findings.append(QuotaFinding(name, f"{count} {section.lower()}; CloudFormation allows {limit} "
                                                    "per template"))
         size = len(files[name])
-        limit = MAX_INLINE_BODY if name in inline else MAX_S3_BODY
-        if size > limit:
-            how = "passed inline" if name in inline else "read from S3"
-            findings.append(QuotaFinding(name, f"{size:,} bytes; a template {how} may be at most {limit:,} bytes"))
+        if size > MAX_S3_BODY:
+            findings.append(QuotaFinding(name, f"{size:,} bytes; a template read from S3 may be at most "
+                                               f"{MAX_S3_BODY:,} bytes"))
     findings.extend(_security_group_rules(data))
     return findings
 

@@ -9,11 +9,11 @@ VPN groups only when an SSH key is configured on them.
 
 from __future__ import annotations
 
-from troposphere import GetAtt, Output, Parameter, Ref, Select, Tags, Template, autoscaling, ec2
+from troposphere import GetAtt, Output, Parameter, Ref, Select, Template, autoscaling, ec2
 from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
 from generator.blueprint.model import Bastion, Blueprint, Vpn
-from generator.stacks.common import apply_tags, log_group, new_template
+from generator.stacks.common import apply_tags, log_group, new_template, tags_with_name
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
 from generator.stacks.instances import launch_template_data
@@ -136,7 +136,7 @@ def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
         VpcId=Ref("VpcId"),
         SecurityGroupIds=[GetAtt(group, "GroupId")],
         TagSpecifications=[ec2.TagSpecifications(
-            ResourceType="client-vpn-endpoint", Tags=Tags(**{**blueprint.tags, "Name": f"{blueprint.name}-vpn"}),
+            ResourceType="client-vpn-endpoint", Tags=tags_with_name(blueprint, "vpn"),
         )],
     ))
     for index in range(blueprint.az_count):

@@ -12,9 +12,9 @@ from awacs import s3 as s3_actions
 from awacs.aws import Allow, AWSPrincipal, Bool, Condition, Deny, Principal, Statement
 from troposphere import Equals, FindInMap, GetAtt, If, NoValue, Or, Output, Ref, Region, Sub, Template, s3
 
+from generator.stacks.common import LOG_RETENTION_DAYS
 from generator.stacks.scanner import skip_scanner_checks
 
-LOG_DAYS = 365
 # Elastic Load Balancing's log-delivery account in each region opened before August 2022.
 ELB_ACCOUNTS = {
     "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
@@ -46,7 +46,7 @@ def add_access_log_bucket(template: Template) -> s3.Bucket:
         OwnershipControls=s3.OwnershipControls(Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
         VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
         LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            Id="expire-old-logs", Status="Enabled", ExpirationInDays=LOG_DAYS,
+            Id="expire-old-logs", Status="Enabled", ExpirationInDays=LOG_RETENTION_DAYS,
             NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=30),
         )]),
     ))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from troposphere import Template
 
+from generator.artifacts import ROOT
 from generator.blueprint.model import Blueprint
 from generator.blueprint.rules import call_order
 from generator.ids import logical_id
@@ -19,7 +20,9 @@ from generator.stacks.network import build_network
 from generator.stacks.root import Child, build_root
 from generator.stacks.service import build_service, callee_security_group_parameter
 
-ROOT = "root.yaml"
+NETWORK = "network.yaml"
+CLUSTER = "cluster.yaml"
+ACCESS = "access.yaml"
 
 
 def service_filename(name: str) -> str:
@@ -32,11 +35,11 @@ def service_stack_name(name: str) -> str:
 
 def build_children(blueprint: Blueprint) -> list[Child]:
     children = [
-        Child("Network", "network.yaml", build_network(blueprint)),
-        Child("Cluster", "cluster.yaml", build_cluster(blueprint)),
+        Child("Network", NETWORK, build_network(blueprint)),
+        Child("Cluster", CLUSTER, build_cluster(blueprint)),
     ]
     if needs_access_stack(blueprint):
-        children.append(Child("Access", "access.yaml", build_access(blueprint)))
+        children.append(Child("Access", ACCESS, build_access(blueprint)))
     for name in call_order(blueprint) or list(blueprint.services):
         service = blueprint.services[name]
         inputs = {

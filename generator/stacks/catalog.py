@@ -11,13 +11,14 @@ resource types or the `local_role_name` the blueprint gives.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-import yaml
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, iam, servicecatalog
 
-from generator.artifacts import child_key, root_key
+from generator.artifacts import child_key, content_id, release_id, root_key
 from generator.blueprint.model import Blueprint, Catalog
 from generator.ids import logical_id
+from generator.stacks.application import CLUSTER, NETWORK, service_filename
 from generator.stacks.common import apply_tags, new_template
 from generator.stacks.iam import POLICY_VERSION, service_role
 from generator.stacks.launch_role import launch_statements
@@ -28,13 +29,16 @@ BUCKET = "TemplateBucket"
 PREFIX = "TemplatePrefix"
 
 
-def build_catalog(blueprint: Blueprint, templates: Mapping[str, bytes]) -> Template:
-    """`templates`: the rendered templates of the application (root.yaml and its children), by file name."""
+def build_catalog(blueprint: Blueprint, documents: Mapping[str, dict[str, Any]],
+                  templates: Mapping[str, bytes]) -> Template:
+    """`documents` and `templates`: the application's templates (root.yaml and its children), as data and as
+    the bytes `blueprint publish` uploads, by file name."""
     catalog = blueprint.catalog
     assert catalog is not None
     template = new_template(blueprint, f"Service Catalog portfolio {catalog.portfolio!r}")
     template.add_parameter([
-        Parameter(BUCKET, Type="String", AllowedPattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        Parameter(BUCKET, Type="String", AllowedPattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+                  ConstraintDescription="a bucket name without dots (the virtual-hosted HTTPS URL needs one)",
                   Description="S3 bucket `blueprint publish` uploaded the templates to (in this stack's region)"),
         Parameter(PREFIX, Type="String", Default="", AllowedPattern=r"^$|^[A-Za-z0-9!_.*'()/-]*/$",
                   Description="Key prefix given to `blueprint publish --prefix`, ending in / (empty for none)"),
@@ -51,16 +55,18 @@ def build_catalog(blueprint: Blueprint, templates: Mapping[str, bytes]) -> Templ
         template.add_resource(servicecatalog.PortfolioPrincipalAssociation(
             f"PortfolioPrincipal{index}", PortfolioId=Ref(portfolio), PrincipalARN=principal, PrincipalType="IAM",
         ))
-    role = None if catalog.local_role_name else _launch_role(template, blueprint, templates)
-    for product_id, (name, description, key) in _products(blueprint, templates).items():
+    types = sorted({resource["Type"] for document in documents.values()
+                    for resource in (document.get("Resources") or {}).values()})
+    role = None if catalog.local_role_name else _launch_role(template, blueprint, types)
+    for product_id, (name, description, key, artifact) in _products(blueprint, templates).items():
         product = template.add_resource(servicecatalog.CloudFormationProduct(
             product_id,
             Name=name,  # required by Service Catalog; shown to the people who launch it
             Owner=catalog.owner,
             Description=description,
             ProvisioningArtifactParameters=[servicecatalog.ProvisioningArtifactProperties(
-                Name=key.split("/")[-2],
-                Description=f"Templates {key.split('/')[-2]} of blueprint {blueprint.name}",
+                Name=artifact,
+                Description=f"Templates {artifact} of blueprint {blueprint.name}",
                 Type="CLOUD_FORMATION_TEMPLATE",
                 # Keys are built without a prefix here; the stack's TemplatePrefix parameter supplies it.
                 Info=servicecatalog.Info(LoadTemplateFromURL=Sub(
@@ -76,34 +82,35 @@ def build_catalog(blueprint: Blueprint, templates: Mapping[str, bytes]) -> Templ
     return apply_tags(template, blueprint)
 
 
-def _products(blueprint: Blueprint, templates: Mapping[str, bytes]) -> dict[str, tuple[str, str, str]]:
-    """Product logical ID -> (name, description, S3 key without prefix)."""
+def _products(blueprint: Blueprint, templates: Mapping[str, bytes]) -> dict[str, tuple[str, str, str, str]]:
+    """Product logical ID -> (name, description, S3 key without prefix, artifact id)."""
     name = blueprint.name
+
+    def piece(filename: str) -> tuple[str, str]:
+        return child_key("", name, filename, templates[filename]), content_id(templates[filename])
+
     products = {
         "ApplicationProduct": (
             f"{name}: whole application",
             f"{blueprint.description or name}: network, cluster, operator access and every service, as one stack",
-            root_key("", name, templates),
+            root_key("", name, templates), release_id(templates),
         ),
         "NetworkProduct": (f"{name}: network", "VPC with public and private subnets per AZ, NAT, flow logs",
-                           child_key("", name, "network.yaml", templates["network.yaml"])),
+                           *piece(NETWORK)),
         "ClusterProduct": (f"{name}: ECS cluster", "ECS cluster with its EC2 hosts and/or Fargate capacity",
-                           child_key("", name, "cluster.yaml", templates["cluster.yaml"])),
+                           *piece(CLUSTER)),
     }
     for service_name, service in blueprint.services.items():
-        filename = f"service-{service_name}.yaml"
         products[logical_id(service_name, "service", "product")] = (
             f"{name}: service {service_name}",
             f"Service {service_name} ({service.resolved_expose}) with its own load balancer, tasks and scaling"
             if service.has_load_balancer else f"Worker {service_name}: tasks without a load balancer",
-            child_key("", name, filename, templates[filename]),
+            *piece(service_filename(service_name)),
         )
     return products
 
 
-def _launch_role(template: Template, blueprint: Blueprint, templates: Mapping[str, bytes]) -> iam.Role:
-    types = sorted({resource["Type"] for filename, content in templates.items() if filename != CATALOG
-                    for resource in (yaml.safe_load(content).get("Resources") or {}).values()})
+def _launch_role(template: Template, blueprint: Blueprint, types: list[str]) -> iam.Role:
     role = service_role(template, "LaunchRole", "servicecatalog.amazonaws.com",
                         f"Launches the {blueprint.name} products: exactly what their resources need")
     names = []

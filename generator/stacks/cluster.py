@@ -13,7 +13,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, autoscali
 from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
 from generator.blueprint.model import Blueprint, Instances
-from generator.stacks.common import apply_tags, new_template
+from generator.stacks.common import ANYWHERE, apply_tags, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
 from generator.stacks.instances import launch_template_data
@@ -21,7 +21,6 @@ from generator.stacks.security import allow_out, security_group
 
 # ECS places bridge-mode containers on host ports from this range; load balancers reach them there.
 DYNAMIC_HOST_PORTS = (32768, 60999)
-ANYWHERE = "0.0.0.0/0"
 
 def build_cluster(blueprint: Blueprint) -> Template:
     cluster_config = blueprint.cluster

@@ -16,6 +16,7 @@ def new_template(blueprint: Blueprint, what: str) -> Template:
 
 
 LOG_RETENTION_DAYS = 365  # a year, as AWS Security Hub's CloudWatch.16 control asks
+ANYWHERE = "0.0.0.0/0"
 
 
 def log_group(template: Template, name: str) -> logs.LogGroup:
@@ -26,6 +27,11 @@ def log_group(template: Template, name: str) -> logs.LogGroup:
 
 def name_tag(blueprint: Blueprint, *parts: str) -> Tags:
     return Tags(Name="-".join((blueprint.name, *parts)))
+
+
+def tags_with_name(blueprint: Blueprint, *parts: str) -> Tags:
+    """The blueprint's tags plus a Name, for TagSpecifications that apply_tags does not reach."""
+    return Tags(**{**blueprint.tags, "Name": "-".join((blueprint.name, *parts))})
 
 
 def apply_tags(template: Template, blueprint: Blueprint) -> Template:

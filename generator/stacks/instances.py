@@ -4,9 +4,10 @@ volume, and decides explicitly whether the instance gets a public address (SPEC 
 
 from __future__ import annotations
 
-from troposphere import AWSHelperFn, Base64, GetAtt, Tags, ec2, iam
+from troposphere import AWSHelperFn, Base64, GetAtt, ec2, iam
 
 from generator.blueprint.model import Blueprint
+from generator.stacks.common import tags_with_name
 
 
 def launch_template_data(
@@ -39,7 +40,7 @@ def launch_template_data(
         Monitoring=ec2.Monitoring(Enabled=True),
         UserData=Base64(user_data),
         TagSpecifications=[ec2.TagSpecifications(
-            ResourceType="volume", Tags=Tags(**{**blueprint.tags, "Name": f"{blueprint.name}-{name}"}),
+            ResourceType="volume", Tags=tags_with_name(blueprint, name),
         )],
     )
     if key_name:

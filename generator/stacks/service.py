@@ -34,14 +34,13 @@ from troposphere import elasticloadbalancingv2 as elb
 from generator.blueprint.model import Blueprint, Service
 from generator.ids import logical_id
 from generator.stacks.cluster import DYNAMIC_HOST_PORTS
-from generator.stacks.common import apply_tags, log_group, new_template
+from generator.stacks.common import ANYWHERE, apply_tags, log_group, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import service_role, statement
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
 
 HTTP, HTTPS = 80, 443
-ANYWHERE = "0.0.0.0/0"
 TASK_PRINCIPAL = "ecs-tasks.amazonaws.com"
 
 
@@ -95,9 +94,9 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
     target_group = listener = None
     load_balancer = None
     if service.has_load_balancer:
-        load_balancer, target_group, listener = _add_load_balancer(template, blueprint, name, tasks_group)
+        load_balancer, target_group, listener, group = _add_load_balancer(template, blueprint, name, tasks_group)
         if ec2_callers:
-            _admit_host_callers(template, name, service, ec2_callers, template.resources["LoadBalancerSecurityGroup"])
+            _admit_host_callers(template, name, service, ec2_callers, group)
     for callee in service.talks_to:
         if on_fargate:
             _add_call_path(template, name, callee, blueprint.services[callee], caller_group)
@@ -118,7 +117,7 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
 
 def _add_load_balancer(
     template: Template, blueprint: Blueprint, name: str, tasks_group: ec2.SecurityGroup | None,
-) -> tuple[elb.LoadBalancer, elb.TargetGroup, elb.Listener]:
+) -> tuple[elb.LoadBalancer, elb.TargetGroup, elb.Listener, ec2.SecurityGroup]:
     service = blueprint.services[name]
     public = service.resolved_expose == "public"
     assert service.port is not None  # the loader guarantees a port behind a load balancer
@@ -226,7 +225,7 @@ def _add_load_balancer(
         Output("LoadBalancerSecurityGroup", Description=f"Security group of the {name} load balancer",
                Value=GetAtt(group, "GroupId")),
     ])
-    return load_balancer, target_group, listener
+    return load_balancer, target_group, listener, group
 
 
 def _admit_host_callers(template: Template, name: str, service: Service, callers: list[str],
@@ -368,7 +367,8 @@ def _add_ecs_service(template: Template, name: str, service: Service, on_fargate
             ecs.PlacementStrategy(Type="spread", Field="attribute:ecs.availability-zone"),
             ecs.PlacementStrategy(Type="spread", Field="instanceId"),
         ]
-    if target_group is not None and listener is not None and service.port is not None:
+    if target_group is not None and listener is not None:
+        assert service.port is not None  # a load balancer means a port (the loader's rule)
         ecs_service.LoadBalancers = [ecs.LoadBalancer(
             ContainerName=name, ContainerPort=service.port, TargetGroupArn=Ref(target_group),
         )]

@@ -226,11 +226,10 @@ class Facts:
             ))
         return found
 
-    def listeners_of(self, balancer: LoadBalancer) -> list[Listener]:
-        found = []
+    @cached_property
+    def _listeners_by_balancer(self) -> dict[Value | None, list[Listener]]:
+        index: dict[Value | None, list[Listener]] = {}
         for ref, properties in self.set.each("AWS::ElasticLoadBalancingV2::Listener"):
-            if self.one(ref.file, properties.get("LoadBalancerArn")) != balancer.ref:
-                continue
             # Listener rules act like extra default actions: one that forwards makes the listener forward.
             actions = [a for a in properties.get("DefaultActions") or [] if isinstance(a, dict)]
             actions += [a for rule in self._listener_rules.get(ref, []) for a in rule if isinstance(a, dict)]
@@ -239,9 +238,13 @@ class Facts:
                 for a in actions
             )
             policy = properties.get("SslPolicy")
-            found.append(Listener(ref, _int(properties.get("Port")), str(properties.get("Protocol", "")).upper(),
-                                  policy if isinstance(policy, str) else None, redirects))
-        return found
+            index.setdefault(self.one(ref.file, properties.get("LoadBalancerArn")), []).append(
+                Listener(ref, _int(properties.get("Port")), str(properties.get("Protocol", "")).upper(),
+                         policy if isinstance(policy, str) else None, redirects))
+        return index
+
+    def listeners_of(self, balancer: LoadBalancer) -> list[Listener]:
+        return list(self._listeners_by_balancer.get(balancer.ref, []))
 
     @cached_property
     def _listener_rules(self) -> dict[Value, list[list[Any]]]:
