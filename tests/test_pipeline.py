@@ -345,3 +345,18 @@ def test_libyaml_and_pure_python_emitters_write_the_same_bytes() -> None:
         data = documents(load_blueprint(Path(__file__).resolve().parent.parent / "blueprints" / name))
         for document in data.values():
             assert render_data(document, yaml.SafeDumper) == render_data(document, yaml.CSafeDumper)
+
+
+def test_a_second_blueprint_with_a_taken_name_writes_nothing(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from generator.cli import EXIT_USAGE, main
+
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("name: same\nservices:\n  api: {image: nginx, port: 80}\n")
+    second.write_text("name: same\nservices:\n  web: {image: nginx, port: 81}\n")
+    out = tmp_path / "out"
+
+    assert main(["build", str(first), str(second), "-o", str(out)]) == EXIT_USAGE
+
+    assert "also the name of" in capsys.readouterr().err
+    assert (out / "same" / "service-api.yaml").is_file()  # the first one's output, not replaced
+    assert not (out / "same" / "service-web.yaml").exists()

@@ -19,7 +19,6 @@ from generator.subnets import carve
 
 from .harness import (
     STACK_TYPE,
-    DeployFailed,
     Deployment,
     MotoCloud,
     StackNode,
@@ -58,13 +57,6 @@ services:
     memory: 512
 """
 
-# A generator bug this test found, tolerated here until it is fixed so the rest of the suite stays
-# green: root.yaml passes `Ref: HostImageId` (an SSM-typed parameter, so the *resolved* AMI ID) to a
-# child parameter that is SSM-typed too, which then looks up a parameter named "ami-...". Real
-# CloudFormation fails the same way. The expected failure disappears by itself once it is fixed.
-SSM_PASS_THROUGH_BUG = "Unable to fetch parameters [ami-"
-
-
 @dataclass
 class Deployed:
     blueprint: Blueprint
@@ -95,12 +87,7 @@ def deployed(
 ) -> Iterator[Deployed]:
     scratch = tmp_path_factory.mktemp(request.param)
     result = build(_blueprint_file(request.param, scratch), scratch / "out")
-    try:
-        deployment = deploy(moto, result.directory)
-    except DeployFailed as failed:
-        if SSM_PASS_THROUGH_BUG in str(failed):
-            pytest.xfail(f"known generator bug: SSM-typed image parameter passed root -> child; {failed.error}")
-        raise
+    deployment = deploy(moto, result.directory)
     yield Deployed(result.blueprint, result.directory, deployment, moto)
 
 

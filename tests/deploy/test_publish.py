@@ -60,7 +60,9 @@ def test_parameters_json_holds_every_root_parameter_with_its_default(example_fil
 
 def test_committed_output_has_parameters_json() -> None:
     output = Path(__file__).resolve().parents[2] / "output"
-    for directory in sorted(p for p in output.iterdir() if (p / "root.yaml").is_file()):
+    directories = sorted(p for p in output.iterdir() if (p / "root.yaml").is_file())
+    assert directories, "output/ holds no application"
+    for directory in directories:
         entries = json.loads((directory / PARAMETERS).read_text())
         assert {entry["ParameterKey"] for entry in entries} == set(
             yaml.safe_load((directory / "root.yaml").read_text()).get("Parameters") or {})

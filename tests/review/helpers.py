@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from generator.blueprint import Blueprint
@@ -90,6 +91,8 @@ def write_output(directory: Path, text: str) -> Path:
 def assert_golden(name: str, actual: str) -> None:
     path = GOLDEN / name
     if os.environ.get(UPDATE_GOLDEN):
+        if os.environ.get("CI"):
+            pytest.fail(f"{UPDATE_GOLDEN} rewrites golden files; it is refused in CI, where it would pass anything")
         path.write_text(actual, encoding="utf-8")
     assert path.is_file(), f"no golden file {path}; run {UPDATE_GOLDEN}=1 .venv/bin/pytest tests/review"
     expected = path.read_text(encoding="utf-8")

@@ -54,6 +54,12 @@ def build(text: str) -> Templates:
     return copy.deepcopy(_built(textwrap.dedent(text)))
 
 
+def only(found: dict[str, Any]) -> Any:
+    """The one entry of a mapping that must hold exactly one (say, the one launch template)."""
+    assert len(found) == 1, f"expected exactly one, found {sorted(found)}"
+    return next(iter(found.values()))
+
+
 def resources(template: Template, kind: str) -> dict[str, dict[str, Any]]:
     """Logical ID -> Properties of every resource of one type."""
     return {name: entry.get("Properties", {}) for name, entry in template.get("Resources", {}).items()

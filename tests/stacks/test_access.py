@@ -10,6 +10,7 @@ from .helpers import (
     build,
     egress_from,
     ingress_into,
+    only,
     resolve,
     resources,
     stack_of,
@@ -49,11 +50,6 @@ VPN_BLUEPRINT = f"""
 
 def stack_props(templates: dict) -> list[dict]:
     return list(resources(templates["root.yaml"], "AWS::CloudFormation::Stack").values())
-
-
-def only(found: dict) -> dict:
-    assert len(found) == 1, f"expected exactly one, found {sorted(found)}"
-    return next(iter(found.values()))
 
 
 @pytest.mark.parametrize("blueprint", [

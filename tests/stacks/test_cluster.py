@@ -17,6 +17,7 @@ from .helpers import (
     ingress_into,
     keys_in,
     load,
+    only,
     parametrize_by_first,
     real_rules,
     resolve,
@@ -114,11 +115,6 @@ WITH_HOSTS = [name for name in VARIANT_NAMES if load(CLUSTER_VARIANTS[name]).clu
 
 def cluster_of(variant: str) -> dict:
     return build(CLUSTER_VARIANTS[variant])["cluster.yaml"]
-
-
-def only(found: dict) -> dict:
-    assert len(found) == 1, f"expected exactly one, found {sorted(found)}"
-    return next(iter(found.values()))
 
 
 @pytest.mark.parametrize("variant", VARIANT_NAMES)
