@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING
 from generator import __version__
 
 if TYPE_CHECKING:
-    from generator.blueprint import Blueprint
+    from generator.blueprint import Blueprint, BlueprintErrors
+    from generator.checks.cache import CleanCache
+    from generator.checks.lint import Linter
     from generator.deploy.aws import Aws
+    from generator.freshness import Built
     from generator.pipeline import BuildResult
 
 EXIT_OK = 0
@@ -108,36 +111,59 @@ def _blueprint_files(files: list[Path]) -> list[Path]:
     return found
 
 
-def _names_taken_twice(paths: list[Path]) -> dict[Path, tuple[str, Path]]:
-    """Blueprints whose name an earlier file already has (they would write the same directory), checked
-    before anything is built; files that do not load are left to the build to report."""
-    from generator.blueprint import BlueprintErrors, load_blueprint
-
-    first: dict[str, Path] = {}
-    taken: dict[Path, tuple[str, Path]] = {}
-    for path in paths:
-        try:
-            name = load_blueprint(path).name
-        except BlueprintErrors:
-            continue
-        if name in first:
-            taken[path] = (name, first[name])
-        else:
-            first[name] = path
-    return taken
-
-
 def _run_build(args: argparse.Namespace) -> int:
-    from generator.blueprint import BlueprintErrors
     from generator.checks.cache import CleanCache, default_directory
+    from generator.checks.lint import Linter
+    from generator.freshness import up_to_date
+
+    cache = CleanCache(None if args.no_cache else default_directory())
+    paths = _blueprint_files(args.files)
+    sources = {path: _read(path) for path in paths}
+    fresh = {path: built for path, source in sources.items()
+             if args.write and source is not None and (built := up_to_date(cache, source, args.output))}
+    if len(fresh) == len(paths) and len({built.name for built in fresh.values()}) == len(fresh):
+        return _report_fresh(args, fresh)  # nothing changed since these directories were built
+    # cfn-lint loads its rules in a process of its own while this one imports and generates.
+    with Linter() as linter:
+        return _build_all(args, sources, fresh, cache, linter)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # the build reports it, located
+
+
+def _report_fresh(args: argparse.Namespace, fresh: dict[Path, Built]) -> int:
+    if not args.quiet:
+        for path, built in fresh.items():
+            print(f"{path}: {built.directory}/ is up to date (built from this blueprint by this exact tool)")
+    return EXIT_OK
+
+
+def _build_all(args: argparse.Namespace, sources: dict[Path, bytes | None], fresh: dict[Path, Built],
+               cache: CleanCache, linter: Linter) -> int:
+    from generator.blueprint import BlueprintErrors, load_blueprint_bytes, read_blueprint
     from generator.output import OutputError
     from generator.pipeline import ValidationFailed, build
 
-    cache = CleanCache(None if args.no_cache else default_directory())
+    loaded: dict[Path, tuple[bytes, Blueprint] | BlueprintErrors] = {}
+    names: dict[Path, str] = {path: built.name for path, built in fresh.items()}
+    for path, source in sources.items():
+        if path in fresh:
+            continue
+        try:
+            data = read_blueprint(path) if source is None else source
+            blueprint = load_blueprint_bytes(data, str(path))
+        except BlueprintErrors as exc:
+            loaded[path] = exc
+            continue
+        loaded[path] = data, blueprint
+        names[path] = blueprint.name
+    taken = _names_taken_twice([(path, names[path]) for path in sources if path in names])
     worst = EXIT_OK
-    paths = _blueprint_files(args.files)
-    taken = _names_taken_twice(paths)
-    for path in paths:
+    for path in sources:
         if path in taken:
             name, first = taken[path]
             print(f"{path}:1:1: error: name: `{name}` is also the name of {first}; "
@@ -145,8 +171,14 @@ def _run_build(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             worst = max(worst, EXIT_USAGE)
             continue
+        if path in fresh:
+            _report_fresh(args, {path: fresh[path]})
+            continue
         try:
-            result = build(path, args.output, write=args.write, cache=cache)
+            outcome = loaded[path]
+            if isinstance(outcome, BlueprintErrors):
+                raise outcome
+            result = build(path, args.output, write=args.write, cache=cache, linter=linter, loaded=outcome)
         except BlueprintErrors as exc:
             print(exc.render(), file=sys.stderr)
             worst = max(worst, EXIT_USAGE)
@@ -160,13 +192,13 @@ def _run_build(args: argparse.Namespace) -> int:
             print(f"{path}: error: {exc}", file=sys.stderr)
             worst = max(worst, EXIT_USAGE)
             continue
-        seconds = sum(result.seconds.values())
         for warning in result.warnings:
             print(warning.render(), file=sys.stderr)
         if args.write:
             if not args.quiet:
                 verdict = f"{len(result.warnings)} audit warnings" if result.warnings else "lint and audit clean"
-                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, {verdict}) in {seconds:.1f}s")
+                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, {verdict}; "
+                      f"{result.linted} templates linted) in {result.elapsed:.1f}s")
         elif result.stale:
             for stale in result.stale:
                 print(f"{result.directory / stale}: stale: differs from what {path} generates", file=sys.stderr)
@@ -176,6 +208,19 @@ def _run_build(args: argparse.Namespace) -> int:
         elif not args.quiet:
             print(f"{path}: {result.directory}/ is up to date")
     return worst
+
+
+def _names_taken_twice(names: list[tuple[Path, str]]) -> dict[Path, tuple[str, Path]]:
+    """Blueprints whose name an earlier file already has (they would write the same directory), checked
+    before anything is built; files that do not load are left to the build to report."""
+    first: dict[str, Path] = {}
+    taken: dict[Path, tuple[str, Path]] = {}
+    for path, name in names:
+        if name in first:
+            taken[path] = (name, first[name])
+        else:
+            first[name] = path
+    return taken
 
 
 def _run_audit(args: argparse.Namespace) -> int:

@@ -10,11 +10,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
-from generator.blueprint import Blueprint, load_blueprint
+from generator import __version__, freshness
+from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
 from generator.checks.audit import Finding, audit_files
 from generator.checks.cache import CleanCache, content_key
-from generator.checks.lint import LintFinding, lint_files
+from generator.checks.lint import Linter, LintFinding
 from generator.checks.quotas import QuotaFinding, check_quotas
 from generator.deploy.parameters import PARAMETERS, parameters_file
 from generator.output import MARKER, staged
@@ -39,7 +39,9 @@ class BuildResult:
     directory: Path
     files: dict[str, bytes]
     stale: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)  # generate, lint, audit, write
+    seconds: dict[str, float] = field(default_factory=dict)  # generate, lint, audit (during lint), write
+    linted: int = 0  # templates cfn-lint checked; the others were known clean
+    elapsed: float = 0.0  # the whole build, start to finish (the phases overlap)
     warnings: list[Finding] = field(default_factory=list)  # audit findings that do not fail the build
 
 
@@ -73,13 +75,24 @@ def is_template(filename: str) -> bool:
     return filename.endswith((".yaml", ".json")) and filename != PARAMETERS
 
 
-def build(blueprint_path: Path, out_dir: Path, *, write: bool = True,
-          cache: CleanCache | None = None) -> BuildResult:
-    """Validate, generate, check in a staging directory, and (when `write`) swap it into place."""
+def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: CleanCache | None = None,
+          linter: Linter | None = None, loaded: tuple[bytes, Blueprint] | None = None) -> BuildResult:
+    """Validate, generate, check in a staging directory, and (when `write`) swap it into place.
+
+    Pass a `linter` started before the heavy imports (as the CLI does) so cfn-lint loads its rules while
+    this generates, and `loaded` (the file's bytes and the blueprint they load) when it is read already."""
+    if linter is None:
+        with Linter() as own:
+            return build(blueprint_path, out_dir, write=write, cache=cache, linter=own, loaded=loaded)
     cache = cache or CleanCache(None)
+    started = time.perf_counter()
     seconds: dict[str, float] = {}
     with _timed(seconds, "generate"):
-        blueprint = load_blueprint(blueprint_path)
+        if loaded is None:
+            source = read_blueprint(blueprint_path)
+            blueprint = load_blueprint_bytes(source, str(blueprint_path))
+        else:
+            source, blueprint = loaded
         data = documents(blueprint)
         files = output_files(blueprint, data)
         quota = check_quotas(files, data)
@@ -90,27 +103,42 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True,
     with staged(out_dir, blueprint.name, files, scratch=not write) as stage:
         templates = [stage.path(filename) for filename in files if is_template(filename)]
         names = {stage.path(filename): str(target / filename) for filename in files}
-        with _timed(seconds, "lint"):
-            findings = lint_files(templates, names, cache=cache)
+        lint_started = time.perf_counter()
+        pending = linter.submit(templates, names, cache)
+        result.linted = pending.linted
+        # The audit runs here while cfn-lint works in its own processes; lint findings are reported first.
+        with _timed(seconds, "audit"):
+            audit_errors = _audit(templates, names, files, cache, result)
+        findings = pending.result()
+        seconds["lint"] = time.perf_counter() - lint_started
         if findings:
             raise ValidationFailed(findings)
-        with _timed(seconds, "audit"):
-            audit_key = content_key("audit, no findings", _audit_salt(),
-                                    [content for name, content in files.items() if is_template(name)])
-            if not cache.is_clean(audit_key):
-                found = audit_files(templates, {str(p): n for p, n in names.items()})
-                errors = [f for f in found if f.level == "error"]
-                if errors:
-                    raise ValidationFailed(errors)
-                result.warnings = [f for f in found if f.level != "error"]
-                if not result.warnings:
-                    cache.remember_clean(audit_key)
+        if audit_errors:
+            raise ValidationFailed(audit_errors)
         with _timed(seconds, "write"):
             if write:
                 stage.commit()
+                if not result.warnings:
+                    freshness.remember(cache, source, out_dir, blueprint.name, files)
             else:
                 result.stale = stale_files(target, files)
+    result.elapsed = time.perf_counter() - started
     return result
+
+
+def _audit(templates: list[Path], names: dict[Path, str], files: dict[str, bytes], cache: CleanCache,
+           result: BuildResult) -> list[Finding]:
+    """The posture audit's errors (warnings go to `result`), unless these exact templates passed it clean."""
+    audit_key = content_key("audit, no findings", _audit_salt(),
+                            [content for name, content in files.items() if is_template(name)])
+    if cache.is_clean(audit_key):
+        return []
+    found = audit_files(templates, {str(p): n for p, n in names.items()})
+    result.warnings = [f for f in found if f.level != "error"]
+    errors = [f for f in found if f.level == "error"]
+    if not found:
+        cache.remember_clean(audit_key)
+    return errors
 
 
 @cache

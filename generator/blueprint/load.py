@@ -67,12 +67,15 @@ _TYPE_WORDS = {
 
 def load_blueprint(path: str | Path) -> Blueprint:
     """Read and validate one blueprint file; raises BlueprintErrors with every problem found."""
-    filename = str(path)
+    return load_blueprint_bytes(read_blueprint(path), str(path))
+
+
+def read_blueprint(path: str | Path) -> bytes:
+    """A blueprint file's bytes; a file that cannot be read is a BlueprintErrors like any other problem."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
-        raise BlueprintErrors(filename, [BlueprintError(1, 1, (), f"cannot read file: {exc.strerror}")]) from None
-    return load_blueprint_bytes(data, filename)
+        raise BlueprintErrors(str(path), [BlueprintError(1, 1, (), f"cannot read file: {exc.strerror}")]) from None
 
 
 def load_blueprint_bytes(data: bytes, filename: str) -> Blueprint:

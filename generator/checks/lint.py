@@ -1,10 +1,15 @@
-"""cfn-lint, in process: one rule set per process, templates spread over a process pool.
+"""cfn-lint, in process: rules loaded once, while the build generates, and templates spread over cores.
 
-Loading cfn-lint's ~190 rules is the slow part, so the parent loads them once and forks its
-workers, which inherit them. Templates are linted from files so that nested-stack parameter checks
-(E3043) can open the children through their relative TemplateURL. W3002 ("this template uses a local
-path") is exactly what we want for `aws cloudformation package`, so it is ignored. cfn-lint is
-pinned: these are internal APIs.
+Loading cfn-lint (sympy, networkx, ~190 rules and their schemas) takes about a second, longer than
+generating a 20-service application. So a `Linter` starts a host process first thing: the host
+imports cfn-lint and loads its rules while the build goes on generating, then lints each batch it is
+sent over workers it forks (which inherit the loaded rules), longest template first. The host runs in
+a process group of its own so that ending it ends its workers too, and Ctrl-C reaches only the build.
+
+Templates are linted from files so that nested-stack parameter checks (E3043) can open the children
+through their relative TemplateURL. W3002 ("this template uses a local path") is exactly what we want
+for `aws cloudformation package`, so it is ignored. cfn-lint is pinned: these are internal APIs, and
+`lint_speedups` patches three of them for speed.
 """
 
 from __future__ import annotations
@@ -13,15 +18,21 @@ import importlib.metadata
 import multiprocessing
 import os
 import re
+import signal
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from multiprocessing.connection import Connection
 from pathlib import Path
+from types import TracebackType
 
 from generator.checks.cache import CleanCache, content_key
 
 IGNORED_RULES = ("W3002",)
 _TEMPLATE_URL = re.compile(rb"TemplateURL:\s*'?\"?([^\s'\"]+)")
+
+Job = tuple[Path, str | None]  # a template file, and the name to report its findings under
 
 
 @dataclass(frozen=True, order=True)
@@ -39,6 +50,9 @@ class LintFinding:
 
 @cache
 def _runner():  # type: ignore[no-untyped-def]
+    from generator.checks import lint_speedups
+
+    lint_speedups.apply()
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
@@ -68,10 +82,6 @@ def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
     return sorted(findings)
 
 
-def _lint_job(job: tuple[Path, str | None]) -> list[LintFinding]:
-    return lint_file(*job)
-
-
 def lint_key(path: Path) -> str:
     """The template's bytes, plus the children it nests (E3043 reads their parameters)."""
     content = path.read_bytes()
@@ -79,33 +89,130 @@ def lint_key(path: Path) -> str:
     return content_key("lint", _salt(), [content, *(c.read_bytes() for c in children if c.is_file())])
 
 
-def lint_files(
-    paths: list[Path],
-    display_names: dict[Path, str] | None = None,
-    *,
-    cache: CleanCache | None = None,
-    jobs: int | None = None,
-) -> list[LintFinding]:
-    """Lint every template not already known clean; in parallel when there is more than one."""
-    names = display_names or {}
-    cache = cache or CleanCache(None)
-    keys = {path: lint_key(path) for path in paths}
-    pending = [path for path in paths if not cache.is_clean(keys[path])]
-    results = _lint_all([(path, names.get(path)) for path in pending], jobs)
-    findings: list[LintFinding] = []
-    for path, found in zip(pending, results, strict=True):
-        if found:
-            findings.extend(found)
-        else:
-            cache.remember_clean(keys[path])
-    return sorted(findings)
+class Linter:
+    """A cfn-lint host process: start it early, submit batches of templates, close it at the end.
+
+    Use as a context manager. Starting costs one fork; a build whose templates are all cached never
+    waits for the rules to load, and closing ends the host wherever it is."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Linter:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> Linter:
+        if self._process is None:
+            context = multiprocessing.get_context("fork")
+            self._conn, host_end = context.Pipe()
+            self._process = context.Process(target=_serve, args=(host_end, self._conn, self.jobs),
+                                            name="cfn-lint host")
+            self._process.start()
+            host_end.close()
+        return self
+
+    def submit(self, paths: list[Path], display_names: dict[Path, str] | None = None,
+               cache: CleanCache | None = None) -> PendingLint:
+        """Send every template not already known clean to the host; returns at once."""
+        names = display_names or {}
+        cache = cache or CleanCache(None)
+        keys = {path: lint_key(path) for path in paths}
+        pending = [path for path in paths if not cache.is_clean(keys[path])]
+        if pending:
+            self.start()
+            assert self._conn is not None
+            self._conn.send([(path, names.get(path)) for path in pending])
+        return PendingLint(self, pending, keys, cache)
+
+    def _receive(self) -> list[list[LintFinding]]:
+        assert self._conn is not None
+        try:
+            ok, payload = self._conn.recv()
+        except EOFError:
+            raise RuntimeError("the cfn-lint host process ended unexpectedly") from None
+        if not ok:
+            raise RuntimeError(f"cfn-lint failed:\n{payload}")
+        return payload  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """End the host and its workers (they hold no state worth a graceful exit)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        assert process.pid is not None and self._conn is not None
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:  # not yet in its own group: it has no workers yet either
+            process.kill()
+        process.join()
+        self._conn.close()
+        self._conn = None
 
 
-def _lint_all(jobs_in: list[tuple[Path, str | None]], jobs: int | None) -> list[list[LintFinding]]:
-    if not jobs_in:
-        return []
-    workers = min(jobs or os.cpu_count() or 1, len(jobs_in))
-    _runner()  # load the rules once, before forking, so every worker inherits them
+class PendingLint:
+    """A submitted batch: `result()` waits for it and remembers the templates found clean."""
+
+    def __init__(self, linter: Linter, pending: list[Path], keys: dict[Path, str], cache: CleanCache) -> None:
+        self.linted = len(pending)
+        self.cached = len(keys) - len(pending)
+        self._linter, self._pending, self._keys, self._cache = linter, pending, keys, cache
+
+    def result(self) -> list[LintFinding]:
+        if not self._pending:
+            return []
+        findings: list[LintFinding] = []
+        for path, found in zip(self._pending, self._linter._receive(), strict=True):
+            if found:
+                findings.extend(found)
+            else:
+                self._cache.remember_clean(self._keys[path])
+        self._pending = []
+        return sorted(findings)
+
+
+def lint_files(paths: list[Path], display_names: dict[Path, str] | None = None, *,
+               cache: CleanCache | None = None, jobs: int | None = None) -> list[LintFinding]:
+    """Lint every template not already known clean, in a host of its own (see `Linter`)."""
+    with Linter(jobs) as linter:
+        return linter.submit(paths, display_names, cache).result()
+
+
+def _serve(conn: Connection, build_end: Connection, workers: int) -> None:
+    """The host: load the rules, then answer each batch with its findings, in order."""
+    build_end.close()  # so that the build's exit reads as end-of-file here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.setpgrp()
+    try:
+        _runner()
+        broken = None
+    except Exception:  # reported with the first batch, where the build waits for an answer
+        broken = traceback.format_exc()
+    while True:
+        try:
+            batch = conn.recv()
+        except EOFError:
+            return
+        if broken:
+            conn.send((False, broken))
+            continue
+        try:
+            conn.send((True, _lint_all(batch, workers)))
+        except Exception:
+            conn.send((False, traceback.format_exc()))
+
+
+def _lint_job(job: Job) -> list[LintFinding]:
+    return lint_file(*job)
+
+
+def _lint_all(jobs_in: list[Job], jobs: int) -> list[list[LintFinding]]:
+    workers = min(jobs, len(jobs_in))
     if workers <= 1:
         return [_lint_job(job) for job in jobs_in]
     # Longest first (a root nesting hundreds of stacks takes longest), so no worker idles at the end.

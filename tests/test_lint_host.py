@@ -1,0 +1,110 @@
+"""The cfn-lint host process: answers batch after batch, reports its own failure, and leaves nothing
+running once closed, whether it was linting, still loading its rules, or never used."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+import generator.checks.lint
+from generator.checks.cache import CleanCache
+from generator.checks.lint import Linter, lint_files
+
+BROKEN = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties:
+      CidrBlock: 10.0.0.0/24
+      VpcId:
+        Ref: NoSuchVpc
+"""
+CLEAN = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+"""
+
+
+def gone(pid: int) -> bool:
+    """The process and its process group (its workers) no longer exist."""
+    for probe in (lambda: os.kill(pid, 0), lambda: os.killpg(pid, 0)):
+        try:
+            probe()
+            return False
+        except ProcessLookupError:
+            pass
+    return True
+
+
+def templates(tmp_path: Path, **texts: str) -> list[Path]:
+    paths = []
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        paths.append(path)
+    return paths
+
+
+def test_batches_are_answered_in_order_and_only_clean_templates_are_remembered(tmp_path: Path) -> None:
+    queue = CLEAN.replace("SNS::Topic", "SQS::Queue")
+    broken, clean, other = templates(tmp_path, broken=BROKEN, clean=CLEAN, other=queue)
+    cache = CleanCache(tmp_path / "cache")
+    with Linter(jobs=2) as linter:
+        first = linter.submit([broken, clean], {broken: "shown-as.yaml"}, cache)
+        assert (first.linted, first.cached) == (2, 0)
+        findings = first.result()
+        assert [(f.filename, f.rule) for f in findings] == [("shown-as.yaml", "E1020")]
+        second = linter.submit([broken, clean, other], cache=cache)  # the clean one is not linted again
+        assert (second.linted, second.cached) == (2, 1)
+        assert [f.rule for f in second.result()] == ["E1020"]
+        pid = linter._process.pid  # type: ignore[union-attr]
+    assert gone(pid)
+
+
+def test_closing_while_the_rules_load_leaves_nothing_running() -> None:
+    linter = Linter().start()
+    pid = linter._process.pid  # type: ignore[union-attr]
+    linter.close()
+    assert gone(pid)
+
+
+def test_closing_while_linting_ends_the_workers_too(tmp_path: Path) -> None:
+    paths = templates(tmp_path, **{f"t{i}": CLEAN for i in range(6)})
+    linter = Linter(jobs=2).start()
+    linter.submit(paths)
+    pid = linter._process.pid  # type: ignore[union-attr]
+    linter.close()
+    assert gone(pid)
+
+
+def test_ctrl_c_reaches_the_build_not_the_host(tmp_path: Path) -> None:
+    (clean,) = templates(tmp_path, clean=CLEAN)
+    with Linter(jobs=1) as linter:
+        linter.start()
+        os.kill(linter._process.pid, signal.SIGINT)  # type: ignore[union-attr]
+        assert linter.submit([clean]).result() == []
+
+
+def test_a_host_that_cannot_load_cfn_lint_fails_the_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_runner() -> None:
+        raise ImportError("no cfn-lint here")
+
+    monkeypatch.setattr(generator.checks.lint, "_runner", broken_runner)
+    (clean,) = templates(tmp_path, clean=CLEAN)
+    with pytest.raises(RuntimeError, match="no cfn-lint here"), Linter() as linter:
+        linter.submit([clean]).result()
+
+
+def test_nothing_to_lint_starts_nothing(tmp_path: Path) -> None:
+    (clean,) = templates(tmp_path, clean=CLEAN)
+    cache = CleanCache(tmp_path / "cache")
+    assert lint_files([clean], cache=cache) == []
+    linter = Linter()
+    assert linter.submit([clean], cache=cache).result() == []
+    assert linter._process is None
