@@ -52,13 +52,30 @@ class CleanCache:
             return False
 
     def remember_clean(self, key: str) -> None:
+        self._write(key, f"clean {key}\n")
+
+    def recall_record(self, key: str) -> str | None:
+        """The text `remember_record` stored under `key`, or None."""
+        if self.directory is None:
+            return None
+        try:
+            header, _, record = self._path(key).read_text(encoding="utf-8").partition("\n")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return record if header == f"record {key}" else None
+
+    def remember_record(self, key: str, record: str) -> None:
+        """Store a text under `key` (only ever for a clean result, like everything here)."""
+        self._write(key, f"record {key}\n{record}")
+
+    def _write(self, key: str, text: str) -> None:
         if self.directory is None:
             return
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="ascii") as handle:
-                handle.write(f"clean {key}\n")
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as handle:
+                handle.write(text)
             os.replace(handle.name, path)
         except OSError:
             pass  # a read-only or full cache only costs speed

@@ -1,0 +1,97 @@
+"""Knowing, without generating anything, that an output directory is what a blueprint builds.
+
+A build is a pure function of the blueprint's bytes and of the tool: our own source files, the
+installed packages (troposphere, cfn-lint, pydantic, ...) and Python. After a build that wrote its
+directory with no finding at all, the cache records, under a key of exactly those inputs and the
+target directory, the digest of every file written. A later build with the same key whose directory
+still holds exactly those files (and the ownership marker) has nothing to do, and says so: it costs
+hashing, not importing the generator or cfn-lint. Anything else (an edited blueprint or output file, a
+file added or removed, another version of anything installed, `--no-cache`) builds in full.
+
+Deliberately cheap to import: the point is a fast "nothing changed".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from generator.checks.cache import CleanCache, content_key
+from generator.output import MARKER
+
+KIND = "output"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a clean build of a blueprint wrote, and where."""
+
+    name: str
+    directory: Path
+    files: dict[str, str]  # file name -> sha256 of its bytes
+
+    def to_json(self) -> str:
+        return json.dumps({"name": self.name, "directory": str(self.directory), "files": self.files},
+                          sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Built:
+        data = json.loads(text)
+        return cls(str(data["name"]), Path(data["directory"]), {str(k): str(v) for k, v in data["files"].items()})
+
+
+@cache
+def tool_fingerprint() -> str:
+    """Our package's files, every installed distribution's name and version, and Python's version."""
+    package = Path(__file__).resolve().parent
+    ours = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    installed = sorted({entry for folder in sys.path if os.path.isdir(folder)
+                        for entry in os.listdir(folder) if entry.endswith(".dist-info")})
+    return content_key("tool", sys.version, [
+        "\n".join(installed).encode(),
+        *(str(p.relative_to(package)).encode() + b"\0" + p.read_bytes() for p in ours),
+    ])
+
+
+def build_key(source: bytes, out_dir: Path) -> str:
+    """The key of one build: the blueprint's bytes, the tool, and the output directory it writes under."""
+    return content_key(KIND, tool_fingerprint(), [source, str(out_dir.resolve()).encode()])
+
+
+def remember(cache: CleanCache, source: bytes, out_dir: Path, name: str, files: Mapping[str, bytes]) -> None:
+    """Record a build that wrote `files` to OUT_DIR/NAME with no finding."""
+    digests = {filename: hashlib.sha256(content).hexdigest() for filename, content in files.items()}
+    built = Built(name, (out_dir / name).resolve(), digests)
+    cache.remember_record(build_key(source, out_dir), built.to_json())
+
+
+def up_to_date(cache: CleanCache, source: bytes, out_dir: Path) -> Built | None:
+    """The record of the build these exact inputs made, if its directory still holds exactly those files."""
+    text = cache.recall_record(build_key(source, out_dir))
+    if text is None:
+        return None
+    try:
+        built = Built.from_json(text)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return built if _holds_exactly(built.directory, built.files) else None
+
+
+def _holds_exactly(directory: Path, files: Mapping[str, str]) -> bool:
+    if directory.is_symlink() or not directory.is_dir():
+        return False
+    try:
+        present = set(os.listdir(directory))
+        if present != {*files, MARKER} or not (directory / MARKER).is_file():
+            return False
+        return all(not (directory / name).is_symlink()
+                   and hashlib.sha256((directory / name).read_bytes()).hexdigest() == digest
+                   for name, digest in files.items())
+    except OSError:
+        return False

@@ -1,0 +1,134 @@
+"""`blueprint build` with nothing changed does nothing: same blueprint bytes, same tool, and an output
+directory still holding exactly what the last clean build wrote. Any other case builds in full."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import generator.freshness
+from generator.checks.lint import Linter
+from generator.cli import EXIT_OK, EXIT_USAGE, main
+from generator.output import MARKER
+
+SMALL = """\
+name: shop
+network: {cidr: 10.1.0.0/16}
+services:
+  api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080}
+"""
+
+
+@pytest.fixture
+def built(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    blueprint = tmp_path / "shop.yaml"
+    blueprint.write_text(SMALL)
+    out = tmp_path / "out"
+    assert main(["build", str(blueprint), "-o", str(out)]) == EXIT_OK
+    assert "wrote" in capsys.readouterr().out
+    return blueprint, out
+
+
+def build(blueprint: Path, out: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    code = main(["build", str(blueprint), "-o", str(out), *extra])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    return captured.out
+
+
+def no_linting(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Linter) -> Linter:
+        raise AssertionError("an up-to-date build started cfn-lint")
+
+    monkeypatch.setattr(Linter, "start", refuse)
+
+
+def test_an_unchanged_build_touches_nothing_and_starts_no_linter(
+    built: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    blueprint, out = built
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "shop").iterdir()}
+    inode = (out / "shop").stat().st_ino
+    no_linting(monkeypatch)
+    assert "is up to date" in build(blueprint, out, capsys)
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "shop").iterdir()} == before
+    assert (out / "shop").stat().st_ino == inode
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "marker"])
+def test_a_changed_output_directory_is_built_again(
+    built: tuple[Path, Path], capsys: pytest.CaptureFixture[str], change: str,
+) -> None:
+    blueprint, out = built
+    directory = out / "shop"
+    original = (directory / "root.yaml").read_bytes()
+    names = sorted(p.name for p in directory.iterdir())
+    if change == "edit":
+        (directory / "root.yaml").write_bytes(original + b"# edited\n")
+    elif change == "add":
+        (directory / "notes.txt").write_text("mine")
+    elif change == "remove":
+        (directory / "root.yaml").unlink()
+    if change == "marker":  # not ours any more: the full build refuses to replace it
+        (directory / MARKER).unlink()
+        assert main(["build", str(blueprint), "-o", str(out)]) == EXIT_USAGE
+        assert "refusing to replace it" in capsys.readouterr().err
+        return
+    assert "wrote" in build(blueprint, out, capsys)
+    assert (directory / "root.yaml").read_bytes() == original
+    assert sorted(p.name for p in directory.iterdir()) == names
+
+
+def test_an_edited_blueprint_is_built_again(built: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    blueprint, out = built
+    blueprint.write_text(SMALL.replace("port: 8080", "port: 9090"))
+    assert "wrote" in build(blueprint, out, capsys)
+    assert "9090" in (out / "shop" / "service-api.yaml").read_text()
+    assert "is up to date" in build(blueprint, out, capsys)
+
+
+def test_another_tool_builds_again(
+    built: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A change to our source, to any installed package or to Python changes the fingerprint."""
+    blueprint, out = built
+    monkeypatch.setattr(generator.freshness, "tool_fingerprint", lambda: "another version")
+    assert "wrote" in build(blueprint, out, capsys)
+
+
+def test_the_fingerprint_covers_our_source_and_the_installed_packages() -> None:
+    generator.freshness.tool_fingerprint.cache_clear()
+    assert generator.freshness.tool_fingerprint() == generator.freshness.tool_fingerprint()
+    package = Path(generator.freshness.__file__).parent
+    assert any(package.rglob("*.py"))
+
+
+def test_another_output_directory_or_no_cache_builds(
+    built: tuple[Path, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    blueprint, out = built
+    assert "wrote" in build(blueprint, tmp_path / "elsewhere", capsys)
+    assert "wrote" in build(blueprint, out, capsys, "--no-cache")
+
+
+def test_a_build_with_audit_warnings_is_never_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blueprint = tmp_path / "quiet.yaml"
+    blueprint.write_text("name: quiet\nnetwork: {flow_logs: false}\nservices:\n  api: {image: nginx, port: 80}\n")
+    for _ in range(2):
+        assert main(["build", str(blueprint), "-o", str(tmp_path / "out")]) == EXIT_OK
+        captured = capsys.readouterr()
+        assert "SEC901" in captured.err and "wrote" in captured.out
+
+
+def test_an_up_to_date_blueprint_still_counts_for_taken_names(
+    built: tuple[Path, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    blueprint, out = built
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(SMALL.replace("port: 8080", "port: 9090"))
+    assert main(["build", str(blueprint), str(twin), "-o", str(out)]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert "is up to date" in captured.out
+    assert f"`shop` is also the name of {blueprint}" in captured.err
+    assert "8080" in (out / "shop" / "service-api.yaml").read_text()
