@@ -42,8 +42,10 @@ $(VENV)/bin/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Reinstall only when the pins change.
+# Byte-compiled once here, so that no run compiles our modules again (PYTHONDONTWRITEBYTECODE may be set).
 $(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m compileall -q generator
 	touch $@
 
 $(TEST_STAMP): $(STAMP)

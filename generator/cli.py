@@ -64,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="output directory (default: output)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     build.add_argument("--no-cache", action="store_true",
-                       help="re-check every template (the cache only remembers clean results; default on)")
+                       help="build and check everything again, even an unchanged blueprint (the cache only "
+                       "remembers clean results; default on)")
+    build.add_argument("--timings", action="store_true",
+                       help="print each blueprint's phase times as a JSON line on stderr (used by `make bench`)")
     build.set_defaults(run=_run_build, write=True)
 
     check = commands.add_parser(
@@ -78,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="output directory to compare with (default: output)")
     check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     check.add_argument("--no-cache", action="store_true", help="re-check every template")
+    check.set_defaults(timings=False)
     check.set_defaults(run=_run_build, write=False)
 
     audit = commands.add_parser(
@@ -136,16 +140,29 @@ def _read(path: Path) -> bytes | None:
 
 
 def _report_fresh(args: argparse.Namespace, fresh: dict[Path, Built]) -> int:
-    if not args.quiet:
-        for path, built in fresh.items():
+    from generator.output import is_template
+
+    for path, built in fresh.items():
+        if not args.quiet:
             print(f"{path}: {built.directory}/ is up to date (built from this blueprint by this exact tool)")
+        if args.timings:
+            _print_timings(path, {"up_to_date": True, "templates": sum(map(is_template, built.files)),
+                                  "linted": 0})
     return EXIT_OK
+
+
+def _print_timings(path: Path, figures: dict[str, object]) -> None:
+    """One JSON line per blueprint on stderr: phase seconds (they overlap: the audit runs while cfn-lint
+    lints), total, templates and how many were linted, and whether the build was skipped as up to date."""
+    import json
+
+    print(f"{path}: timings: {json.dumps(figures, sort_keys=True)}", file=sys.stderr)
 
 
 def _build_all(args: argparse.Namespace, sources: dict[Path, bytes | None], fresh: dict[Path, Built],
                cache: CleanCache, linter: Linter) -> int:
     from generator.blueprint import BlueprintErrors, load_blueprint_bytes, read_blueprint
-    from generator.output import OutputError
+    from generator.output import OutputError, is_template
     from generator.pipeline import ValidationFailed, build
 
     loaded: dict[Path, tuple[bytes, Blueprint] | BlueprintErrors] = {}
@@ -194,6 +211,10 @@ def _build_all(args: argparse.Namespace, sources: dict[Path, bytes | None], fres
             continue
         for warning in result.warnings:
             print(warning.render(), file=sys.stderr)
+        if args.timings:
+            _print_timings(path, {**{phase: round(t, 4) for phase, t in result.seconds.items()},
+                                  "total": round(result.elapsed, 4), "up_to_date": False, "linted": result.linted,
+                                  "templates": sum(map(is_template, result.files))})
         if args.write:
             if not args.quiet:
                 verdict = f"{len(result.warnings)} audit warnings" if result.warnings else "lint and audit clean"

@@ -17,7 +17,7 @@ from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import Linter, LintFinding
 from generator.checks.quotas import QuotaFinding, check_quotas
 from generator.deploy.parameters import PARAMETERS, parameters_file
-from generator.output import MARKER, staged
+from generator.output import MARKER, is_template, staged
 from generator.render import render_data, to_data
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
 from generator.review.sourcemap import add_sources
@@ -69,10 +69,6 @@ def output_files(blueprint: Blueprint, data: dict[str, dict[str, Any]]) -> dict[
     files[ARCHITECTURE] = architecture_markdown(blueprint.name, data, blueprint).encode()
     files[PARAMETERS] = parameters_file(data[ROOT])
     return files
-
-
-def is_template(filename: str) -> bool:
-    return filename.endswith((".yaml", ".json")) and filename != PARAMETERS
 
 
 def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: CleanCache | None = None,

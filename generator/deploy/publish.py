@@ -20,7 +20,7 @@ import yaml
 
 from generator.artifacts import ROOT, artifact_keys, child_key, normalized_prefix
 from generator.deploy.aws import Aws, DeployError, aws_errors, error_code, quick_create_link, template_url
-from generator.pipeline import is_template
+from generator.output import is_template
 from generator.render import render_data
 from generator.stacks.catalog import CATALOG
 
