@@ -255,3 +255,25 @@ def test_extended_validators_equal_the_original_ones(template: Any) -> None:
         resolver, expected_resolver = fields.pop("resolver"), expected.pop("resolver")
         assert (resolver.referrer, resolver.base_uri) == (expected_resolver.referrer, expected_resolver.base_uri)
         assert fields == expected
+
+
+def test_schema_walks_are_remembered_per_document_with_the_same_results() -> None:
+    from cfnlint.schema.resolver import RefResolver
+
+    from generator.checks.lint_speedups import ORIGINALS
+
+    schema = {"$id": "root", "definitions": {"Port": {"$id": "#port", "type": "integer"},
+                                             "Name": {"type": "string"}}}
+    other = {"definitions": {"Name": {"type": "number"}}}
+    first, second = RefResolver.from_schema(schema), RefResolver.from_schema(schema)
+    assert first._get_subschemas_cache() is second._get_subschemas_cache()  # one walk per document
+    assert first._get_subschemas_cache() == ORIGINALS["subschemas"](RefResolver.from_schema(schema))
+    assert RefResolver.from_schema(other)._get_subschemas_cache() == ORIGINALS["subschemas"](
+        RefResolver.from_schema(other))
+    for document, fragment in ((schema, "/definitions/Name"), (schema, "port"), (other, "/definitions/Name"),
+                               (schema, "")):
+        expected = ORIGINALS["fragment"](first, document, fragment)
+        assert first.resolve_fragment(document, fragment) is expected
+        assert second.resolve_fragment(document, fragment) is expected
+    with pytest.raises(Exception, match="Unresolvable"):
+        first.resolve_fragment(schema, "/definitions/Nothing")

@@ -15,7 +15,10 @@ cfn-lint 1.58 spends about a third of a template's lint time on bookkeeping, not
   through its generated `__init__`, which for these classes only stores each field: every field is
   copied from the original or taken from the arguments. The patched versions copy the fields
   directly, keep the same special case (`ref_values` is merged, not replaced) and still run
-  `Validator.__post_init__`, which fills a missing context or resolver.
+  `Validator.__post_init__`, which fills a missing context or resolver;
+- every extended validator gets a new `RefResolver`, whose first `$ref` walks the whole schema for
+  subschema ids, and each JSON-pointer fragment walks it twice more. Schemas are read-only documents
+  loaded once, so both walks are remembered per schema document (held, so that its id stays its own).
 
 Only applied to the pinned cfn-lint version these were read from; any other version runs unpatched.
 `tests/test_lint_speedups.py` lints a corpus of broken templates with and without the patches and
@@ -46,6 +49,7 @@ def apply() -> bool:
     import cfnlint.jsonschema._filter as filter_module
     import cfnlint.jsonschema.validators as validators_module
     import cfnlint.rules.jsonschema.Base as base_module
+    import cfnlint.schema.resolver._resolver as resolver_module
 
     ORIGINALS.update(create=validators_module.create, context_evolve=context_module.Context.evolve,
                      extend_validator=base_module.BaseJsonSchema.extend_validator)
@@ -54,6 +58,10 @@ def apply() -> bool:
     validators_module.create = _memoized(validators_module.create, _evolve_validator)  # type: ignore[assignment]
     context_module.Context.evolve = _evolve_context  # type: ignore[method-assign]
     base_module.BaseJsonSchema.extend_validator = _extend_validator  # type: ignore[method-assign]
+    resolver_class = resolver_module.RefResolver
+    ORIGINALS.update(subschemas=resolver_class._get_subschemas_cache, fragment=resolver_class.resolve_fragment)
+    resolver_class._get_subschemas_cache = _subschemas  # type: ignore[method-assign]
+    resolver_class.resolve_fragment = _memoized_fragment(resolver_class.resolve_fragment)  # type: ignore[method-assign]
     _applied = True
     return True
 
@@ -107,19 +115,45 @@ def _copy_fields(original: Any, changes: dict[str, Any]) -> Any:
     names = _FIELD_NAMES.get(kind)
     if names is None:
         names = _FIELD_NAMES[kind] = frozenset(f.name for f in _fields(kind))
-    if not names.issuperset(changes):
-        raise TypeError(f"{kind.__name__}.evolve() got unexpected arguments {sorted(changes.keys() - names)}")
     copy = object.__new__(kind)
     state = copy.__dict__
     state.update(original.__dict__)
-    if len(state) != len(names):  # a cached_property stored beside the fields: not carried over
-        for extra in state.keys() - names:
-            del state[extra]
     state.update(changes)
+    if len(state) != len(names):  # an unknown argument, or a cached_property beside the fields
+        unknown = changes.keys() - names
+        if unknown:
+            raise TypeError(f"{kind.__name__}.evolve() got unexpected arguments {sorted(unknown)}")
+        for extra in state.keys() - names:  # computed from the original's fields: not carried over
+            del state[extra]
     return copy
 
 
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
+_SUBSCHEMAS: dict[int, tuple[Any, dict[str, list[Any]]]] = {}  # id(schema) -> (schema, its subschemas by keyword)
+
+
+def _subschemas(self: Any) -> dict[str, list[Any]]:
+    """`RefResolver._get_subschemas_cache`, once per schema document rather than once per resolver."""
+    if self._subschemas_cache is None:
+        held = _SUBSCHEMAS.get(id(self.referrer))
+        if held is None or held[0] is not self.referrer:
+            held = _SUBSCHEMAS[id(self.referrer)] = (self.referrer, ORIGINALS["subschemas"](self))
+        self._subschemas_cache = held[1]
+    return self._subschemas_cache  # type: ignore[no-any-return]
+
+
+def _memoized_fragment(resolve_fragment: Callable[..., Any]) -> Callable[..., Any]:
+    """`RefResolver.resolve_fragment` remembered per (document, fragment); failures are not remembered."""
+    found: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+    def memoized(self: Any, document: Any, fragment: str) -> Any:
+        key = (id(document), fragment)
+        held = found.get(key)
+        if held is None or held[0] is not document:
+            held = found[key] = (document, resolve_fragment(self, document, fragment))
+        return held[1]
+
+    return memoized
 
 
 def _filter_key(function_filter: Any) -> tuple[Any, ...] | None:
