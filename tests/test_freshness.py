@@ -132,3 +132,12 @@ def test_an_up_to_date_blueprint_still_counts_for_taken_names(
     assert "is up to date" in captured.out
     assert f"`shop` is also the name of {blueprint}" in captured.err
     assert "8080" in (out / "shop" / "service-api.yaml").read_text()
+
+
+def test_an_edited_service_image_relints_only_that_service_s_template(
+    built: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+) -> None:
+    blueprint, out = built
+    blueprint.write_text(SMALL.replace("nginx:1.27", "nginx:1.28"))
+    assert "lint and audit clean; 1 templates linted" in build(blueprint, out, capsys)
+    assert "nginx:1.28" in (out / "shop" / "service-api.yaml").read_text()

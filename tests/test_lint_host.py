@@ -108,3 +108,60 @@ def test_nothing_to_lint_starts_nothing(tmp_path: Path) -> None:
     linter = Linter()
     assert linter.submit([clean], cache=cache).result() == []
     assert linter._process is None
+
+
+def test_an_abandoned_batch_does_not_answer_the_next_one(tmp_path: Path) -> None:
+    """A build that fails after submitting (say, in the audit) never reads its answer; the next does not
+    get it in place of its own."""
+    broken, clean = templates(tmp_path, broken=BROKEN, clean=CLEAN)
+    with Linter(jobs=1) as linter:
+        linter.submit([broken])  # abandoned
+        assert linter.submit([clean]).result() == []
+        assert [f.rule for f in linter.submit([broken]).result()] == ["E1020"]
+
+
+ROOT = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+      Parameters:
+        Name: x
+"""
+CHILD = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Description: 'a child
+
+  over two lines'
+Parameters:
+  Name:
+    Type: String
+    Description: 'first line
+
+      second line'
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName:
+        Ref: Name
+"""
+
+
+def test_a_root_is_linted_again_when_a_child_s_parameters_change_and_only_then(tmp_path: Path) -> None:
+    from generator.checks.lint import lint_key
+
+    root, child = templates(tmp_path, root=ROOT, child=CHILD)
+    key = lint_key(root)
+    child.write_text(CHILD.replace("AWS::SNS::Topic", "AWS::SQS::Queue").replace("a child", "one child"))
+    assert lint_key(root) == key  # E3043 reads nothing outside the child's Parameters
+    for edit in (CHILD.replace("Type: String", "Type: Number"), CHILD.replace("second line", "2nd line"),
+                 CHILD.replace("  Name:", "  Name:\n    Default: y"), CHILD.replace("Parameters:\n", "Other:\n")):
+        child.write_text(edit)
+        assert lint_key(root) != key, edit
+    child.write_text('{"Parameters": {"Name": {"Type": "String"}}}')  # not ours: the whole file counts
+    json_key = lint_key(root)
+    child.write_text('{"Parameters": {"Name": {"Type": "String"}}, "Resources": {}}')
+    assert lint_key(root) != json_key

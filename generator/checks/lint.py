@@ -83,10 +83,29 @@ def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
 
 
 def lint_key(path: Path) -> str:
-    """The template's bytes, plus the children it nests (E3043 reads their parameters)."""
+    """The template's bytes, plus what cfn-lint reads of each child it nests: E3043 compares the
+    parameters a nested stack is passed with the child's `Parameters`, and reads nothing else of it.
+    So editing one service re-lints that service's template, not also the root that nests it."""
     content = path.read_bytes()
     children = [path.parent / url.decode() for url in _TEMPLATE_URL.findall(content) if b"://" not in url]
-    return content_key("lint", _salt(), [content, *(c.read_bytes() for c in children if c.is_file())])
+    return content_key("lint", _salt(), [content, *(_parameters_section(c.read_bytes())
+                                                    for c in children if c.is_file())])
+
+
+_TOP_LEVEL_KEY = re.compile(rb"^[^\s#]", re.MULTILINE)
+_PARAMETERS = re.compile(rb"^Parameters:", re.MULTILINE)
+
+
+def _parameters_section(template: bytes) -> bytes:
+    """The top-level `Parameters:` block of a block-style YAML template, as this tool renders them (top-level
+    keys at column 0, everything inside indented); any other template whole."""
+    if not template.startswith(b"AWSTemplateFormatVersion:"):
+        return template
+    start = _PARAMETERS.search(template)
+    if start is None:
+        return b"no Parameters"
+    end = _TOP_LEVEL_KEY.search(template, start.end())
+    return template[start.start():end.start() if end else len(template)]
 
 
 class Linter:
@@ -99,6 +118,7 @@ class Linter:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._unanswered = 0  # batches sent whose answer nobody has read (a build that failed meanwhile)
 
     def __enter__(self) -> Linter:
         return self.start()
@@ -127,7 +147,10 @@ class Linter:
         if pending:
             self.start()
             assert self._conn is not None
+            while self._unanswered:  # answers in order: an abandoned batch's answer must not be taken for this one
+                self._receive()
             self._conn.send([(path, names.get(path)) for path in pending])
+            self._unanswered += 1
         return PendingLint(self, pending, keys, cache)
 
     def _receive(self) -> list[list[LintFinding]]:
@@ -136,6 +159,7 @@ class Linter:
             ok, payload = self._conn.recv()
         except EOFError:
             raise RuntimeError("the cfn-lint host process ended unexpectedly") from None
+        self._unanswered -= 1
         if not ok:
             raise RuntimeError(f"cfn-lint failed:\n{payload}")
         return payload  # type: ignore[no-any-return]
