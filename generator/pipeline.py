@@ -12,7 +12,7 @@ from typing import Any
 
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
-from generator.checks.audit import Finding, audit_files
+from generator.checks.audit import Finding, audit_rendered
 from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import Linter, LintFinding
 from generator.checks.quotas import QuotaFinding, check_quotas
@@ -104,7 +104,7 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         result.linted = pending.linted
         # The audit runs here while cfn-lint works in its own processes; lint findings are reported first.
         with _timed(seconds, "audit"):
-            audit_errors = _audit(templates, names, files, cache, result)
+            audit_errors = _audit({str(target / name): (data[name], files[name]) for name in data}, cache, result)
         findings = pending.result()
         seconds["lint"] = time.perf_counter() - lint_started
         if findings:
@@ -122,14 +122,13 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
     return result
 
 
-def _audit(templates: list[Path], names: dict[Path, str], files: dict[str, bytes], cache: CleanCache,
+def _audit(documents: dict[str, tuple[dict[str, Any], bytes]], cache: CleanCache,
            result: BuildResult) -> list[Finding]:
     """The posture audit's errors (warnings go to `result`), unless these exact templates passed it clean."""
-    audit_key = content_key("audit, no findings", _audit_salt(),
-                            [content for name, content in files.items() if is_template(name)])
+    audit_key = content_key("audit, no findings", _audit_salt(), [text for _, text in documents.values()])
     if cache.is_clean(audit_key):
         return []
-    found = audit_files(templates, {str(p): n for p, n in names.items()})
+    found = audit_rendered(documents)
     result.warnings = [f for f in found if f.level != "error"]
     errors = [f for f in found if f.level == "error"]
     if not found:

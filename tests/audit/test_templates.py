@@ -111,3 +111,24 @@ def test_subnets_are_followed_through_list_functions(function: str, tmp_path: Pa
                 - {{Key: routing.http.drop_invalid_header_fields.enabled, Value: "true"}}
         """))
     assert [(f.rule_id, f.logical_id) for f in audit_files([path])] == [("SEC201", "LoadBalancer")]
+
+
+def rendered(files: list[Path]) -> dict[str, tuple[dict[str, object], bytes]]:
+    import yaml
+
+    return {str(path): (yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader), path.read_bytes()) for path in files}
+
+
+@pytest.mark.parametrize("name", [m.name for m in load_corpus() if m.base] + [f"clean {s}" for s in CLEAN_SETS])
+def test_the_build_s_audit_of_rendered_data_finds_what_the_audit_of_files_finds(
+    name: str, corpus: Corpus, clean_sets: CleanSets,
+) -> None:
+    """The build audits the data it rendered, with lines read off the text's layout, and never parses
+    a template; that gives the same findings, at the same lines, as reading the files with cfn-lint."""
+    from generator.checks.audit import audit_rendered
+
+    if name.startswith("clean "):
+        files = clean_sets.files(name.removeprefix("clean "))
+    else:
+        files, _ = corpus.run(MUTATIONS[name])
+    assert audit_rendered(rendered(files)) == audit_files(files)

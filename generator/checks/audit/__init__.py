@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from generator.checks.audit.facts import Facts
 from generator.checks.audit.rule import AuditRule, Finding
 from generator.checks.audit.rules import all_rules
-from generator.checks.audit.templates import AuditInputError, Template, TemplateSet, load_files
+from generator.checks.audit.templates import AuditInputError, Template, TemplateSet, load_files, rendered_template
 
-__all__ = ["AuditInputError", "AuditRule", "Finding", "all_rules", "audit_files", "audit_templates"]
+__all__ = ["AuditInputError", "AuditRule", "Finding", "all_rules", "audit_files", "audit_rendered", "audit_templates"]
 
 
 def audit_templates(templates: list[Template], rules: Iterable[AuditRule] | None = None) -> list[Finding]:
@@ -28,3 +29,9 @@ def audit_files(paths: Iterable[Path], display_names: dict[str, str] | None = No
         Finding(display_names.get(f.file, f.file), f.line, f.logical_id, f.rule_id, f.level, f.title, f.message)
         for f in findings
     ]
+
+
+def audit_rendered(documents: Mapping[str, tuple[dict[str, Any], bytes]]) -> list[Finding]:
+    """Audit templates this tool rendered, by name: their data and the bytes rendered from it. Nothing is
+    parsed (and cfn-lint, whose loader `audit_files` uses for any template, is not imported)."""
+    return audit_templates([rendered_template(name, data, text) for name, (data, text) in documents.items()])

@@ -9,6 +9,7 @@ balancer really land in" across nested stacks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ class AuditInputError(Exception):
 class Template:
     name: str
     data: dict[str, Any]
+    lines: dict[str, int] | None = None  # logical ID -> line, for data without cfn-lint's position marks
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -72,6 +74,8 @@ class Template:
 
     def line_of(self, logical_id: str) -> int:
         """The line of the resource's logical ID (as cfn-lint reports it), not of its first property."""
+        if self.lines is not None:
+            return self.lines.get(logical_id, 1)
         key = next((key for key in self.resources if key == logical_id), None)
         mark = getattr(key, "start_mark", None) or getattr(self.resources.get(logical_id), "start_mark", None)
         return mark.line + 1 if mark is not None else 1
@@ -91,6 +95,31 @@ def load_files(paths: Iterable[Path]) -> list[Template]:
             raise AuditInputError(f"{path}: not a CloudFormation template ({detail})")
         templates.append(Template(str(path), data))
     return templates
+
+
+def rendered_template(name: str, data: dict[str, Any], text: bytes) -> Template:
+    """A template this tool rendered, from the data it rendered: nothing to parse. Lines come from the
+    text's layout (block YAML, top-level keys at column 0, logical IDs indented two spaces)."""
+    return Template(name, data, resource_lines(text))
+
+
+_TOP_LEVEL_KEY = re.compile(rb"^[^\s#]", re.MULTILINE)
+_RESOURCES = re.compile(rb"^Resources:[ \t]*$", re.MULTILINE)
+_LOGICAL_ID = re.compile(rb"^  ([A-Za-z0-9]+):", re.MULTILINE)
+
+
+def resource_lines(text: bytes) -> dict[str, int]:
+    """Logical ID -> the (1-based) line it is declared on, in a block-YAML template."""
+    start = _RESOURCES.search(text)
+    if start is None:
+        return {}
+    end = _TOP_LEVEL_KEY.search(text, start.end())
+    section_end = end.start() if end else len(text)
+    first_line = text.count(b"\n", 0, start.start()) + 1
+    lines: dict[str, int] = {}
+    for match in _LOGICAL_ID.finditer(text, start.end(), section_end):
+        lines[match.group(1).decode()] = first_line + text.count(b"\n", start.start(), match.start())
+    return lines
 
 
 def resources_of(template: Template, kind: str) -> Iterable[tuple[str, dict[str, Any]]]:
