@@ -122,7 +122,9 @@ def markdown(report: dict[str, object]) -> str:
         "phases; cfn-lint loads its rules while the build generates and the audit runs while cfn-lint lints, "
         "so they overlap. *warm (unchanged)*: the same build again; it finds its output up to date. "
         "*one service changed*: one service's image edited, built with the cache the earlier builds left "
-        "(in brackets, how many templates cfn-lint checked again).",
+        "(in brackets, how many templates cfn-lint checked again). *peak*: the largest resident set of the "
+        "build process, and of any one cfn-lint process (the host and its workers, forked from it, share most "
+        "of theirs).",
         f"Reference: `cdk synth` of the equivalent CDK app takes about {CDK_SYNTH_SECONDS:.0f} s on this machine "
         "without validating anything.",
     ]

@@ -9,7 +9,7 @@ a process group of its own so that ending it ends its workers too, and Ctrl-C re
 Templates are linted from files so that nested-stack parameter checks (E3043) can open the children
 through their relative TemplateURL. W3002 ("this template uses a local path") is exactly what we want
 for `aws cloudformation package`, so it is ignored. cfn-lint is pinned: these are internal APIs, and
-`lint_speedups` patches three of them for speed.
+`lint_speedups` patches a few of them for speed.
 """
 
 from __future__ import annotations
