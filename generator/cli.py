@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -195,7 +195,8 @@ def _build_all(args: argparse.Namespace, sources: dict[Path, bytes | None], fres
             outcome = loaded[path]
             if isinstance(outcome, BlueprintErrors):
                 raise outcome
-            result = build(path, args.output, write=args.write, cache=cache, linter=linter, loaded=outcome)
+            result = build(path, args.output, write=args.write, cache=cache, linter=linter, loaded=outcome,
+                           progress=_progress(args, path))
         except BlueprintErrors as exc:
             print(exc.render(), file=sys.stderr)
             worst = max(worst, EXIT_USAGE)
@@ -229,6 +230,13 @@ def _build_all(args: argparse.Namespace, sources: dict[Path, bytes | None], fres
         elif not args.quiet:
             print(f"{path}: {result.directory}/ is up to date")
     return worst
+
+
+def _progress(args: argparse.Namespace, path: Path) -> Callable[[str], None] | None:
+    """Progress lines on a terminal's stderr, so a long build says what it is doing; none when quiet."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    return lambda message: print(f"{path}: {message} ...", file=sys.stderr, flush=True)
 
 
 def _names_taken_twice(names: list[tuple[Path, str]]) -> dict[Path, tuple[str, Path]]:

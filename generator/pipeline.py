@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -72,14 +72,17 @@ def output_files(blueprint: Blueprint, data: dict[str, dict[str, Any]]) -> dict[
 
 
 def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: CleanCache | None = None,
-          linter: Linter | None = None, loaded: tuple[bytes, Blueprint] | None = None) -> BuildResult:
+          linter: Linter | None = None, loaded: tuple[bytes, Blueprint] | None = None,
+          progress: Callable[[str], None] | None = None) -> BuildResult:
     """Validate, generate, check in a staging directory, and (when `write`) swap it into place.
 
     Pass a `linter` started before the heavy imports (as the CLI does) so cfn-lint loads its rules while
-    this generates, and `loaded` (the file's bytes and the blueprint they load) when it is read already."""
+    this generates, `loaded` (the file's bytes and the blueprint they load) when it is read already, and
+    `progress` to hear what the build does before the slow part."""
     if linter is None:
         with Linter() as own:
-            return build(blueprint_path, out_dir, write=write, cache=cache, linter=own, loaded=loaded)
+            return build(blueprint_path, out_dir, write=write, cache=cache, linter=own, loaded=loaded,
+                         progress=progress)
     cache = cache or CleanCache(None)
     started = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -102,6 +105,9 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         lint_started = time.perf_counter()
         pending = linter.submit(templates, names, cache)
         result.linted = pending.linted
+        if progress is not None and pending.linted:
+            progress(f"generated {len(templates)} templates in {seconds['generate']:.1f}s; cfn-lint is checking "
+                     f"{pending.linted} of them ({pending.cached} known clean) on {linter.jobs} processes")
         # The audit runs here while cfn-lint works in its own processes; lint findings are reported first.
         with _timed(seconds, "audit"):
             audit_errors = _audit({str(target / name): (data[name], files[name]) for name in data}, cache, result)

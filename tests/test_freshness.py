@@ -141,3 +141,19 @@ def test_an_edited_service_image_relints_only_that_service_s_template(
     blueprint.write_text(SMALL.replace("nginx:1.27", "nginx:1.28"))
     assert "lint and audit clean; 1 templates linted" in build(blueprint, out, capsys)
     assert "nginx:1.28" in (out / "shop" / "service-api.yaml").read_text()
+
+
+def test_a_build_on_a_terminal_says_what_cfn_lint_is_doing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    blueprint = tmp_path / "shop.yaml"
+    blueprint.write_text(SMALL)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["build", str(blueprint), "-o", str(tmp_path / "out"), "--no-cache"]) == EXIT_OK
+    err = capsys.readouterr().err
+    assert f"{blueprint}: generated 4 templates in" in err
+    assert "cfn-lint is checking 4 of them (0 known clean) on" in err
+    assert main(["build", "-q", str(blueprint), "-o", str(tmp_path / "other"), "--no-cache"]) == EXIT_OK
+    assert capsys.readouterr().err == ""
