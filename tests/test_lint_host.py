@@ -165,3 +165,126 @@ def test_a_root_is_linted_again_when_a_child_s_parameters_change_and_only_then(t
     json_key = lint_key(root)
     child.write_text('{"Parameters": {"Name": {"Type": "String"}}, "Resources": {}}')
     assert lint_key(root) != json_key
+
+
+ROOT_WITH_GETATT = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+Outputs:
+  Topic:
+    Value:
+      Fn::GetAtt:
+      - Child
+      - Outputs.TopicName
+"""
+CHILD_WITH_OUTPUT = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+Outputs:
+  TopicName:
+    Value:
+      Fn::GetAtt:
+      - Topic
+      - TopicName
+"""
+
+
+def test_a_cached_root_is_linted_again_when_a_child_s_outputs_change(tmp_path: Path) -> None:
+    """cfn-lint checks `GetAtt Child.Outputs.X` against the child's outputs (from any directory: the
+    templates here lie outside the working directory), so the root's key holds them."""
+    root, child = templates(tmp_path, root=ROOT_WITH_GETATT, child=CHILD_WITH_OUTPUT)
+    cache = CleanCache(tmp_path / "cache")
+    assert lint_files([root, child], cache=cache) == []
+    child.write_text(CHILD_WITH_OUTPUT.replace("  TopicName:", "  Renamed:"))
+    found = lint_files([root, child], cache=cache)
+    assert [f.filename for f in found] == [str(root)]
+    assert "Outputs.TopicName" in found[0].message and "Outputs.Renamed" in found[0].message
+
+
+def test_a_root_is_not_remembered_clean_while_a_child_it_nests_is_not(tmp_path: Path) -> None:
+    from generator.checks.lint import lint_key
+
+    root, child = templates(tmp_path, root=ROOT_WITH_GETATT, child="AWSTemplateFormatVersion: [unreadable\n")
+    cache = CleanCache(tmp_path / "cache")
+    found = lint_files([root, child], cache=cache)
+    assert {f.filename for f in found} == {str(child)}  # cfn-lint skips a child it cannot read
+    assert not cache.is_clean(lint_key(root))
+    child.write_text(CHILD_WITH_OUTPUT)
+    assert lint_files([root, child], cache=cache) == []
+    assert cache.is_clean(lint_key(root))
+
+
+def test_no_cfnlintrc_changes_what_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither ~/.cfnlintrc nor ./.cfnlintrc is read: the cache key could not know about them."""
+    strict = "configure_rules:\n  E3012:\n    strict: true\n"
+    for home in (tmp_path / "home", tmp_path / "project"):
+        home.mkdir()
+        (home / ".cfnlintrc").write_text(strict)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path / "project")
+    (template,) = templates(tmp_path, loose=CLEAN.replace("Type: AWS::SNS::Topic", "Type: AWS::SQS::Queue\n"
+                                                          "    Properties:\n      DelaySeconds: '5'"))
+    generator.checks.lint._runner.cache_clear()  # the host loads its rules here, with these files around
+    try:
+        assert lint_files([template]) == []
+    finally:
+        generator.checks.lint._runner.cache_clear()
+
+
+def test_a_linter_can_be_used_again_after_closing(tmp_path: Path) -> None:
+    broken, clean = templates(tmp_path, broken=BROKEN, clean=CLEAN)
+    linter = Linter(jobs=1)
+    with linter:
+        assert linter.submit([clean]).result() == []
+    with linter:
+        assert [f.rule for f in linter.submit([broken]).result()] == ["E1020"]
+
+
+def test_a_stale_batch_never_takes_another_batch_s_answer(tmp_path: Path) -> None:
+    from generator.checks.lint import lint_key
+
+    broken, clean = templates(tmp_path, broken=BROKEN, clean=CLEAN)
+    cache = CleanCache(tmp_path / "cache")
+    with Linter(jobs=1) as linter:
+        stale = linter.submit([broken], cache=cache)
+        assert linter.submit([clean], cache=cache).result() == []
+        with pytest.raises(RuntimeError, match="is gone"):
+            stale.result()
+    assert not cache.is_clean(lint_key(broken))
+
+
+SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from generator.checks.lint import Linter
+linter = Linter(jobs=2).start()
+paths = sorted(Path(sys.argv[1]).glob("*.yaml"))
+linter.submit(paths)
+print(linter._process.pid, flush=True)
+if sys.argv[2] == "killed":
+    os.kill(os.getpid(), signal.SIGKILL)
+# else: exit without closing it
+"""
+
+
+@pytest.mark.parametrize("ending", ["killed", "not closed"])
+def test_the_host_and_its_workers_end_with_the_build(tmp_path: Path, ending: str) -> None:
+    import subprocess
+    import sys
+    import time
+
+    templates(tmp_path, **{f"t{i}": CLEAN for i in range(40)})
+    run = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), ending], capture_output=True, text=True,
+                         timeout=60)
+    host = int(run.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while not gone(host) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(host)
+    assert "Traceback" not in run.stderr

@@ -14,12 +14,15 @@ for `aws cloudformation package`, so it is ignored. cfn-lint is pinned: these ar
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib.metadata
 import multiprocessing
 import os
 import re
 import signal
 import traceback
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -56,23 +59,32 @@ def _runner():  # type: ignore[no-untyped-def]
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
-    config = ConfigMixIn(cli_args=[], regions=["us-east-1"], ignore_checks=list(IGNORED_RULES))
-    return Runner(config)
+    # An empty configuration file, so that no ~/.cfnlintrc or ./.cfnlintrc changes what is checked.
+    config = ConfigMixIn(cli_args=["--config-file", os.devnull], regions=["us-east-1"],
+                         ignore_checks=list(IGNORED_RULES))
+    runner = Runner(config)
+    lint_speedups.apply_to_rules(runner.rules)
+    return runner
 
 
 @cache
 def _salt() -> str:
     cfn_lint_version = importlib.metadata.version("cfn-lint")  # without importing cfn-lint (slow)
-    return f"cfn-lint {cfn_lint_version}; ignore {','.join(IGNORED_RULES)}; regions us-east-1"
+    return f"cfn-lint {cfn_lint_version}; ignore {','.join(IGNORED_RULES)}; regions us-east-1; no config file"
 
 
 def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
-    """Errors and warnings cfn-lint finds in one template file (informational notes dropped)."""
+    """Errors and warnings cfn-lint finds in one template file (informational notes dropped).
+
+    Linted from the template's own directory: cfn-lint reads a nested child's outputs (to check
+    `Fn::GetAtt Child.Outputs.X`) only when the child lies under the working directory."""
     from cfnlint.runner import run_template_by_file_path
 
     runner = _runner()
     findings = []
-    for match in run_template_by_file_path(str(path), runner.config, runner.rules, False):
+    with contextlib.chdir(path.resolve().parent):
+        matches = list(run_template_by_file_path(path.name, runner.config, runner.rules, False))
+    for match in matches:
         level = match.rule.severity.lower()
         if level not in ("error", "warning"):
             continue
@@ -82,43 +94,58 @@ def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
     return sorted(findings)
 
 
+def nested_children(path: Path, content: bytes | None = None) -> list[tuple[str, Path]]:
+    """The local TemplateURLs of a template, and the files they name."""
+    content = path.read_bytes() if content is None else content
+    urls = [url.decode() for url in _TEMPLATE_URL.findall(content) if b"://" not in url]
+    return [(url, path.parent / url) for url in urls]
+
+
 def lint_key(path: Path) -> str:
-    """The template's bytes, plus what cfn-lint reads of each child it nests: E3043 compares the
-    parameters a nested stack is passed with the child's `Parameters`, and reads nothing else of it.
-    So editing one service re-lints that service's template, not also the root that nests it."""
+    """The template's bytes, plus what cfn-lint reads of each child it nests: the child's `Parameters`
+    (E3043 compares them with the parameters the stack is passed) and `Outputs` (for `Fn::GetAtt
+    Child.Outputs.X`), nothing else. So editing one service's template re-lints that template only."""
     content = path.read_bytes()
-    children = [path.parent / url.decode() for url in _TEMPLATE_URL.findall(content) if b"://" not in url]
-    return content_key("lint", _salt(), [content, *(_parameters_section(c.read_bytes())
-                                                    for c in children if c.is_file())])
+    parts = [content]
+    for url, child in nested_children(path, content):
+        parts.append(url.encode())
+        parts.append(_read_by_cfn_lint(child.read_bytes()) if child.is_file() else b"missing")
+    return content_key("lint", _salt(), parts)
 
 
 _TOP_LEVEL_KEY = re.compile(rb"^[^\s#]", re.MULTILINE)
-_PARAMETERS = re.compile(rb"^Parameters:", re.MULTILINE)
 
 
-def _parameters_section(template: bytes) -> bytes:
-    """The top-level `Parameters:` block of a block-style YAML template, as this tool renders them (top-level
-    keys at column 0, everything inside indented); any other template whole."""
+def _read_by_cfn_lint(template: bytes) -> bytes:
+    """The top-level `Parameters:` and `Outputs:` blocks of a block-style YAML template, as this tool
+    renders them (top-level keys at column 0, everything inside indented); any other template whole."""
     if not template.startswith(b"AWSTemplateFormatVersion:"):
         return template
-    start = _PARAMETERS.search(template)
-    if start is None:
-        return b"no Parameters"
-    end = _TOP_LEVEL_KEY.search(template, start.end())
-    return template[start.start():end.start() if end else len(template)]
+    blocks = []
+    for section in (b"Parameters", b"Outputs"):
+        start = re.search(rb"^" + section + rb":", template, re.MULTILINE)
+        if start is None:
+            blocks.append(b"no " + section)
+            continue
+        end = _TOP_LEVEL_KEY.search(template, start.end())
+        blocks.append(template[start.start():end.start() if end else len(template)])
+    return b"\0".join(blocks)
 
 
 class Linter:
     """A cfn-lint host process: start it early, submit batches of templates, close it at the end.
 
     Use as a context manager. Starting costs one fork; a build whose templates are all cached never
-    waits for the rules to load, and closing ends the host wherever it is."""
+    waits for the rules to load, and closing ends the host wherever it is. The host and its workers die
+    with the process that started them, however it ends (Linux's parent-death signal)."""
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
-        self._unanswered = 0  # batches sent whose answer nobody has read (a build that failed meanwhile)
+        self._finalizer: weakref.finalize | None = None
+        self._sent = 0  # batches sent to the current host
+        self._answered = 0  # answers read from it, in order
 
     def __enter__(self) -> Linter:
         return self.start()
@@ -131,10 +158,18 @@ class Linter:
         if self._process is None:
             context = multiprocessing.get_context("fork")
             self._conn, host_end = context.Pipe()
-            self._process = context.Process(target=_serve, args=(host_end, self._conn, self.jobs),
+            self._process = context.Process(target=_serve, args=(host_end, self._conn, self.jobs, os.getpid()),
                                             name="cfn-lint host")
-            self._process.start()
+            # Ctrl-C between the fork and the host's own SIG_IGN would reach the host: held back meanwhile.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self._process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             host_end.close()
+            self._sent = self._answered = 0
+            # A Linter nobody closes must not keep the interpreter waiting for its host at exit.
+            self._finalizer = weakref.finalize(self, _end, self._process, self._conn)
         return self
 
     def submit(self, paths: list[Path], display_names: dict[Path, str] | None = None,
@@ -144,59 +179,73 @@ class Linter:
         cache = cache or CleanCache(None)
         keys = {path: lint_key(path) for path in paths}
         pending = [path for path in paths if not cache.is_clean(keys[path])]
+        number = None
         if pending:
             self.start()
             assert self._conn is not None
-            while self._unanswered:  # answers in order: an abandoned batch's answer must not be taken for this one
-                self._receive()
-            self._conn.send([(path, names.get(path)) for path in pending])
-            self._unanswered += 1
-        return PendingLint(self, pending, keys, cache)
+            self._sent += 1
+            number = self._sent
+            self._conn.send((number, [(path, names.get(path)) for path in pending]))
+        return PendingLint(self, number, pending, keys, cache)
 
-    def _receive(self) -> list[list[LintFinding]]:
-        assert self._conn is not None
-        try:
-            ok, payload = self._conn.recv()
-        except EOFError:
-            raise RuntimeError("the cfn-lint host process ended unexpectedly") from None
-        self._unanswered -= 1
+    def _answer(self, number: int) -> list[list[LintFinding]]:
+        """The answer to batch `number`, skipping (discarding) the answers of batches sent before it."""
+        if self._conn is None or number <= self._answered:
+            raise RuntimeError(f"the answer to lint batch {number} is gone (its host was closed, or a later "
+                               "answer was read first)")
+        while True:
+            try:
+                answered, ok, payload = self._conn.recv()
+            except EOFError:
+                raise RuntimeError("the cfn-lint host process ended unexpectedly") from None
+            self._answered = answered
+            if answered == number:
+                break
         if not ok:
             raise RuntimeError(f"cfn-lint failed:\n{payload}")
         return payload  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """End the host and its workers (they hold no state worth a graceful exit)."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        assert process.pid is not None and self._conn is not None
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:  # not yet in its own group: it has no workers yet either
-            process.kill()
-        process.join()
-        self._conn.close()
-        self._conn = None
+        if self._finalizer is not None:
+            self._finalizer()
+        self._process = self._conn = self._finalizer = None
+        self._sent = self._answered = 0
+
+
+def _end(process: multiprocessing.process.BaseProcess, conn: Connection) -> None:
+    assert process.pid is not None
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:  # not yet in its own group: it has no workers yet either
+        process.kill()
+    process.join()
+    conn.close()
 
 
 class PendingLint:
     """A submitted batch: `result()` waits for it and remembers the templates found clean."""
 
-    def __init__(self, linter: Linter, pending: list[Path], keys: dict[Path, str], cache: CleanCache) -> None:
+    def __init__(self, linter: Linter, number: int | None, pending: list[Path], keys: dict[Path, str],
+                 cache: CleanCache) -> None:
         self.linted = len(pending)
         self.cached = len(keys) - len(pending)
-        self._linter, self._pending, self._keys, self._cache = linter, pending, keys, cache
+        self._linter, self._number, self._pending, self._keys, self._cache = linter, number, pending, keys, cache
 
     def result(self) -> list[LintFinding]:
-        if not self._pending:
+        if self._number is None:
             return []
-        findings: list[LintFinding] = []
-        for path, found in zip(self._pending, self._linter._receive(), strict=True):
-            if found:
-                findings.extend(found)
-            else:
+        answers = self._linter._answer(self._number)
+        self._number = None
+        findings = [finding for found in answers for finding in found]
+        clean = [path for path, found in zip(self._pending, answers, strict=True) if not found]
+        # A root is remembered clean only once every child it nests is: cfn-lint skips the children it
+        # cannot read, and the root's key holds only the parts of them it reads.
+        parents = {path: nested_children(path) for path in clean}
+        for path in sorted(clean, key=lambda p: bool(parents[p])):
+            if all(child.is_file() and self._cache.is_clean(self._keys.get(child) or lint_key(child))
+                   for _, child in parents[path]):
                 self._cache.remember_clean(self._keys[path])
-        self._pending = []
         return sorted(findings)
 
 
@@ -207,11 +256,13 @@ def lint_files(paths: list[Path], display_names: dict[Path, str] | None = None, 
         return linter.submit(paths, display_names, cache).result()
 
 
-def _serve(conn: Connection, build_end: Connection, workers: int) -> None:
+def _serve(conn: Connection, build_end: Connection, workers: int, build: int) -> None:
     """The host: load the rules, then answer each batch with its findings, in order."""
     build_end.close()  # so that the build's exit reads as end-of-file here
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     os.setpgrp()
+    _die_with(build)
     try:
         _runner()
         broken = None
@@ -219,16 +270,31 @@ def _serve(conn: Connection, build_end: Connection, workers: int) -> None:
         broken = traceback.format_exc()
     while True:
         try:
-            batch = conn.recv()
-        except EOFError:
+            number, batch = conn.recv()
+            if broken:
+                conn.send((number, False, broken))
+                continue
+            try:
+                answer = (number, True, _lint_all(batch, workers))
+            except Exception:
+                answer = (number, False, traceback.format_exc())
+            conn.send(answer)
+        except (EOFError, OSError):  # the build is gone
             return
-        if broken:
-            conn.send((False, broken))
-            continue
-        try:
-            conn.send((True, _lint_all(batch, workers)))
-        except Exception:
-            conn.send((False, traceback.format_exc()))
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when `parent` dies, however it dies (Linux; elsewhere `Linter.close` is all there is)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _lint_job(job: Job) -> list[LintFinding]:
@@ -242,6 +308,7 @@ def _lint_all(jobs_in: list[Job], jobs: int) -> list[list[LintFinding]]:
     # Longest first (a root nesting hundreds of stacks takes longest), so no worker idles at the end.
     order = sorted(range(len(jobs_in)), key=lambda i: -jobs_in[i][0].stat().st_size)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with,
+                             initargs=(os.getpid(),)) as pool:
         futures = {i: pool.submit(_lint_job, jobs_in[i]) for i in order}
         return [futures[i].result() for i in range(len(jobs_in))]

@@ -154,7 +154,7 @@ def test_build_refuses_templates_the_audit_fails(capsys: pytest.CaptureFixture[s
 
     monkeypatch.setattr(generator.pipeline, "build_templates", build_templates)
     # Lint is not under test: every template is submitted and none is linted.
-    monkeypatch.setattr(Linter, "submit", lambda self, paths, *args: PendingLint(self, [], {}, CleanCache(None)))
+    monkeypatch.setattr(Linter, "submit", lambda self, paths, *args: PendingLint(self, None, [], {}, CleanCache(None)))
     out = tmp_path / "output"
     code = main(["build", str(REPO / "blueprints" / "example.yaml"), "-o", str(out), "--no-cache"])
     _, err = capsys.readouterr()
