@@ -111,6 +111,11 @@ def _(t: Data) -> None:
     t["Resources"]["Cluster"]["Properties"]["Parameters"]["NoSuchParameter"] = "x"
 
 
+@defect("a GetAtt of a child output that does not exist", "root.yaml", "E6101")
+def _(t: Data) -> None:
+    t["Outputs"]["Missing"] = {"Value": {"Fn::GetAtt": ["Network", "Outputs.NoSuchOutput"]}}
+
+
 @defect("an IAM action that is no action", "service-api.yaml", "W3037")
 def _(t: Data) -> None:
     role = props(t, "TaskRole")
@@ -124,16 +129,19 @@ def _(t: Data) -> None:
 
 
 LINT = """
-import json, sys
+import contextlib, json, os, sys
 from pathlib import Path
 from generator.checks import lint_speedups
 patched = sys.argv[1] == "patched" and lint_speedups.apply()
 from cfnlint.config import ConfigMixIn
 from cfnlint.runner import Runner, run_template_by_file_path
-runner = Runner(ConfigMixIn(cli_args=[], regions=["us-east-1"], ignore_checks=["W3002"]))
+runner = Runner(ConfigMixIn(cli_args=["--config-file", os.devnull], regions=["us-east-1"], ignore_checks=["W3002"]))
+if patched:
+    lint_speedups.apply_to_rules(runner.rules)
 found = {}
 for path in sys.argv[2:]:
-    matches = run_template_by_file_path(path, runner.config, runner.rules, False)
+    with contextlib.chdir(Path(path).parent):  # as the build lints: nested children's outputs are read
+        matches = list(run_template_by_file_path(Path(path).name, runner.config, runner.rules, False))
     found[path] = sorted(f"{m.linenumber}:{m.columnnumber} {m.rule.id} {m.message}" for m in matches)
 print(json.dumps({"patched": patched, "found": found}))
 """
@@ -277,3 +285,32 @@ def test_schema_walks_are_remembered_per_document_with_the_same_results() -> Non
         assert second.resolve_fragment(document, fragment) is expected
     with pytest.raises(Exception, match="Unresolvable"):
         first.resolve_fragment(schema, "/definitions/Nothing")
+
+
+def test_a_root_reads_each_child_once_and_finds_the_same(tmp_path: Path) -> None:
+    """E3043 and the child-outputs check share one reading per child, with the same findings."""
+    from generator.checks import lint_speedups
+    from generator.checks.lint import lint_file
+
+    clean = documents(load_blueprint(REPOSITORY / "blueprints" / "example.yaml"))
+    for name, data in clean.items():
+        (tmp_path / name).write_bytes(render_data(data))
+    root = tmp_path / "root.yaml"
+    text = root.read_text()
+    root.write_text(text.replace("      Parameters:\n", "      Parameters:\n        NoSuchParameter: x\n", 1))
+    read: list[str] = []
+    original = lint_speedups.ORIGINALS["decode"]
+
+    def counted(filename: str) -> Any:
+        read.append(filename)
+        return original(filename)
+
+    lint_speedups._CHILDREN.clear()
+    try:
+        lint_speedups.ORIGINALS["decode"] = counted
+        found = lint_file(root)
+    finally:
+        lint_speedups.ORIGINALS["decode"] = original
+    children = [name for name in clean if name != "root.yaml"]
+    assert sorted(Path(name).name for name in read) == sorted(children)
+    assert [f.rule for f in found] == ["E3043"]

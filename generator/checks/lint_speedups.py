@@ -18,7 +18,11 @@ cfn-lint 1.58 spends about half of a template's lint time on bookkeeping, not on
   `Validator.__post_init__`, which fills a missing context or resolver;
 - every extended validator gets a new `RefResolver`, whose first `$ref` walks the whole schema for
   subschema ids, and each JSON-pointer fragment walks it twice more. Schemas are read-only documents
-  loaded once, so both walks are remembered per schema document (held, so that its id stays its own).
+  loaded once, so both walks are remembered per schema document (held, so that its id stays its own);
+- a root reads each child it nests twice, whole, with cfn-lint's loader: once for the parameters the
+  child takes (E3043), once for its outputs (`Fn::GetAtt Child.Outputs.X`). Both only read what they
+  get, so the two share one reading per child file (keyed by path, size, inode and modification
+  time); the template a rule checks is still read afresh.
 
 Only applied to the pinned cfn-lint version these were read from; any other version runs unpatched.
 `tests/test_lint_speedups.py` lints a corpus of broken templates with and without the patches and
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -46,6 +51,7 @@ def apply() -> bool:
     if importlib.metadata.version("cfn-lint") != PATCHED_VERSION:
         return False
     import cfnlint.context.context as context_module
+    import cfnlint.decode as decode_module
     import cfnlint.jsonschema._filter as filter_module
     import cfnlint.jsonschema.validators as validators_module
     import cfnlint.rules.jsonschema.Base as base_module
@@ -58,6 +64,8 @@ def apply() -> bool:
     validators_module.create = _memoized(validators_module.create, _evolve_validator)  # type: ignore[assignment]
     context_module.Context.evolve = _evolve_context  # type: ignore[method-assign]
     base_module.BaseJsonSchema.extend_validator = _extend_validator  # type: ignore[method-assign]
+    ORIGINALS.update(decode=decode_module.decode, nested_stack_get_atts=context_module._nested_stack_get_atts)
+    context_module._nested_stack_get_atts = _get_atts_reading_once  # type: ignore[attr-defined]
     resolver_class = resolver_module.RefResolver
     ORIGINALS.update(subschemas=resolver_class._get_subschemas_cache, fragment=resolver_class.resolve_fragment)
     resolver_class._get_subschemas_cache = _subschemas  # type: ignore[method-assign]
@@ -176,3 +184,40 @@ def _extend_validator(self: Any, validator: Any, schema: Any, context: Any,
     extended = validator.extend(validators=all_validators)
     return extended(schema=schema, cfn=validator.cfn, context=context,
                     resolver=RefResolver.from_schema(schema))
+
+
+def apply_to_rules(rules: Any) -> None:
+    """The part that patches loaded rules: cfn-lint loads its rule modules from their files under names of
+    their own, so E3043's module is reached through its rule. After `apply()`."""
+    if not _applied:
+        return
+    for rule in rules.values():
+        if rule.id == "E3043":
+            module_globals = type(rule)._get_template_parameters.__globals__
+            if module_globals.get("decode") is ORIGINALS["decode"]:
+                module_globals["decode"] = _read_child
+
+
+_CHILDREN: dict[tuple[str, int, int, int], Any] = {}
+
+
+def _read_child(filename: str) -> Any:
+    """cfn-lint's `decode` of a nested child, once per file version in this process. Its two readers
+    catch whatever reading raises, as they did around `decode`."""
+    found = os.stat(filename)
+    key = (filename, found.st_size, found.st_ino, found.st_mtime_ns)
+    read = _CHILDREN.get(key)
+    if read is None:
+        read = _CHILDREN[key] = ORIGINALS["decode"](filename)
+    return read
+
+
+def _get_atts_reading_once(filename: str, template_url: str) -> Any:
+    """`_nested_stack_get_atts`, whose `from cfnlint.decode import decode` finds `_read_child` meanwhile."""
+    import cfnlint.decode as decode_module
+
+    decode_module.decode = _read_child  # type: ignore[assignment]
+    try:
+        return ORIGINALS["nested_stack_get_atts"](filename, template_url)
+    finally:
+        decode_module.decode = ORIGINALS["decode"]
