@@ -117,7 +117,6 @@ def _blueprint_files(files: list[Path]) -> list[Path]:
 
 def _run_build(args: argparse.Namespace) -> int:
     from generator.checks.cache import CleanCache, default_directory
-    from generator.checks.lint import Linter
     from generator.freshness import up_to_date
 
     cache = CleanCache(None if args.no_cache else default_directory())
@@ -127,9 +126,11 @@ def _run_build(args: argparse.Namespace) -> int:
              if args.write and source is not None and (built := up_to_date(cache, source, args.output))}
     if len(fresh) == len(paths) and len({built.name for built in fresh.values()}) == len(fresh):
         return _report_fresh(args, fresh)  # nothing changed since these directories were built
+    from generator.checks.lint import Linter
+
     # cfn-lint loads its rules in a process of its own while this one imports and generates.
     with Linter() as linter:
-        return _build_all(args, sources, fresh, cache, linter)
+        return _build_all(args, paths, sources, fresh, cache, linter)
 
 
 def _read(path: Path) -> bytes | None:
@@ -159,8 +160,8 @@ def _print_timings(path: Path, figures: dict[str, object]) -> None:
     print(f"{path}: timings: {json.dumps(figures, sort_keys=True)}", file=sys.stderr)
 
 
-def _build_all(args: argparse.Namespace, sources: dict[Path, bytes | None], fresh: dict[Path, Built],
-               cache: CleanCache, linter: Linter) -> int:
+def _build_all(args: argparse.Namespace, paths: list[Path], sources: dict[Path, bytes | None],
+               fresh: dict[Path, Built], cache: CleanCache, linter: Linter) -> int:
     from generator.blueprint import BlueprintErrors, load_blueprint_bytes, read_blueprint
     from generator.output import OutputError, is_template
     from generator.pipeline import ValidationFailed, build
@@ -178,9 +179,9 @@ def _build_all(args: argparse.Namespace, sources: dict[Path, bytes | None], fres
             continue
         loaded[path] = data, blueprint
         names[path] = blueprint.name
-    taken = _names_taken_twice([(path, names[path]) for path in sources if path in names])
+    taken = _names_taken_twice([(path, names[path]) for path in paths if path in names])
     worst = EXIT_OK
-    for path in sources:
+    for path in paths:  # a file given twice is refused, as two files with one name are
         if path in taken:
             name, first = taken[path]
             print(f"{path}:1:1: error: name: `{name}` is also the name of {first}; "

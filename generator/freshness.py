@@ -48,13 +48,20 @@ class Built:
 
 @cache
 def tool_fingerprint() -> str:
-    """Our package's files, every installed distribution's name and version, and Python's version."""
+    """Our package's files; every installed distribution's name and version (`.dist-info` and
+    `.egg-info` entries) and `.pth` file on the import path; the import path itself; Python's version.
+
+    Not covered: a dependency edited in place without a new version, or plain modules put on the path
+    by hand; after such a change, build with `--no-cache`."""
     package = Path(__file__).resolve().parent
     ours = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    installed = sorted({entry for folder in sys.path if os.path.isdir(folder)
-                        for entry in os.listdir(folder) if entry.endswith(".dist-info")})
+    entries = [(Path(folder), entry) for folder in sys.path if os.path.isdir(folder) for entry in os.listdir(folder)]
+    installed = sorted({entry for _, entry in entries if entry.endswith((".dist-info", ".egg-info"))})
+    pth_files = sorted(folder / entry for folder, entry in entries if entry.endswith(".pth"))
     return content_key("tool", sys.version, [
+        "\n".join(sys.path).encode(),
         "\n".join(installed).encode(),
+        *(str(p).encode() + b"\0" + p.read_bytes() for p in pth_files),
         *(str(p.relative_to(package)).encode() + b"\0" + p.read_bytes() for p in ours),
     ])
 
@@ -88,7 +95,8 @@ def _holds_exactly(directory: Path, files: Mapping[str, str]) -> bool:
         return False
     try:
         present = set(os.listdir(directory))
-        if present != {*files, MARKER} or not (directory / MARKER).is_file():
+        marker = directory / MARKER
+        if present != {*files, MARKER} or marker.is_symlink() or not marker.is_file():
             return False
         return all(not (directory / name).is_symlink()
                    and hashlib.sha256((directory / name).read_bytes()).hexdigest() == digest

@@ -157,3 +157,23 @@ def test_a_build_on_a_terminal_says_what_cfn_lint_is_doing(
     assert "cfn-lint is checking 4 of them (0 known clean) on" in err
     assert main(["build", "-q", str(blueprint), "-o", str(tmp_path / "other"), "--no-cache"]) == EXIT_OK
     assert capsys.readouterr().err == ""
+
+
+def test_a_file_given_twice_is_refused_even_when_up_to_date(
+    built: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+) -> None:
+    blueprint, out = built
+    assert main(["build", str(blueprint), str(blueprint), "-o", str(out)]) == EXIT_USAGE
+    assert "is also the name of" in capsys.readouterr().err
+
+
+def test_a_marker_that_is_a_link_is_not_up_to_date(built: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    blueprint, out = built
+    marker = out / "shop" / MARKER
+    elsewhere = tmp_path / "marker"
+    elsewhere.write_bytes(marker.read_bytes())
+    marker.unlink()
+    marker.symlink_to(elsewhere)
+    assert main(["build", str(blueprint), "-o", str(out)]) == EXIT_USAGE  # the full build refuses it
+    assert "refusing to replace it" in capsys.readouterr().err
