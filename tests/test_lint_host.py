@@ -120,13 +120,15 @@ def test_an_abandoned_batch_does_not_answer_the_next_one(tmp_path: Path) -> None
         assert [f.rule for f in linter.submit([broken]).result()] == ["E1020"]
 
 
-ROOT = """\
+NESTING = """\
 AWSTemplateFormatVersion: '2010-09-09'
 Resources:
   Child:
     Type: AWS::CloudFormation::Stack
     Properties:
       TemplateURL: child.yaml
+"""
+ROOT = NESTING + """\
       Parameters:
         Name: x
 """
@@ -167,13 +169,7 @@ def test_a_root_is_linted_again_when_a_child_s_parameters_change_and_only_then(t
     assert lint_key(root) != json_key
 
 
-ROOT_WITH_GETATT = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Resources:
-  Child:
-    Type: AWS::CloudFormation::Stack
-    Properties:
-      TemplateURL: child.yaml
+ROOT_WITH_GETATT = NESTING + """\
 Outputs:
   Topic:
     Value:
