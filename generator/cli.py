@@ -145,7 +145,7 @@ def _report_fresh(args: argparse.Namespace, fresh: dict[Path, Built]) -> int:
 
     for path, built in fresh.items():
         if not args.quiet:
-            print(f"{path}: {built.directory}/ is up to date (built from this blueprint by this exact tool)")
+            print(f"{path}: {args.output / built.name}/ is up to date (built from this blueprint by this exact tool)")
         if args.timings:
             _print_timings(path, {"up_to_date": True, "templates": sum(map(is_template, built.files)),
                                   "linted": 0})
