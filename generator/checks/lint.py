@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 
+from generator import layout
 from generator.checks.cache import CleanCache, content_key
 
 IGNORED_RULES = ("W3002",)
@@ -113,23 +114,13 @@ def lint_key(path: Path) -> str:
     return content_key("lint", _salt(), parts)
 
 
-_TOP_LEVEL_KEY = re.compile(rb"^[^\s#]", re.MULTILINE)
-
-
 def _read_by_cfn_lint(template: bytes) -> bytes:
-    """The top-level `Parameters:` and `Outputs:` blocks of a block-style YAML template, as this tool
-    renders them (top-level keys at column 0, everything inside indented); any other template whole."""
+    """The top-level `Parameters:` and `Outputs:` blocks of a template this tool rendered (see
+    `generator.layout`); any other template whole."""
     if not template.startswith(b"AWSTemplateFormatVersion:"):
         return template
-    blocks = []
-    for section in (b"Parameters", b"Outputs"):
-        start = re.search(rb"^" + section + rb":", template, re.MULTILINE)
-        if start is None:
-            blocks.append(b"no " + section)
-            continue
-        end = _TOP_LEVEL_KEY.search(template, start.end())
-        blocks.append(template[start.start():end.start() if end else len(template)])
-    return b"\0".join(blocks)
+    spans = [(key, layout.section(template, key)) for key in ("Parameters", "Outputs")]
+    return b"\0".join(template[span[0]:span[1]] if span else f"no {key}".encode() for key, span in spans)
 
 
 class Linter:

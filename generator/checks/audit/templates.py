@@ -9,11 +9,12 @@ balancer really land in" across nested stacks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from generator import layout
 
 
 @dataclass(frozen=True)
@@ -100,26 +101,7 @@ def load_files(paths: Iterable[Path]) -> list[Template]:
 def rendered_template(name: str, data: dict[str, Any], text: bytes) -> Template:
     """A template this tool rendered, from the data it rendered: nothing to parse. Lines come from the
     text's layout (block YAML, top-level keys at column 0, logical IDs indented two spaces)."""
-    return Template(name, data, resource_lines(text))
-
-
-_TOP_LEVEL_KEY = re.compile(rb"^[^\s#]", re.MULTILINE)
-_RESOURCES = re.compile(rb"^Resources:[ \t]*$", re.MULTILINE)
-_LOGICAL_ID = re.compile(rb"^  ([A-Za-z0-9]+):", re.MULTILINE)
-
-
-def resource_lines(text: bytes) -> dict[str, int]:
-    """Logical ID -> the (1-based) line it is declared on, in a block-YAML template."""
-    start = _RESOURCES.search(text)
-    if start is None:
-        return {}
-    end = _TOP_LEVEL_KEY.search(text, start.end())
-    section_end = end.start() if end else len(text)
-    first_line = text.count(b"\n", 0, start.start()) + 1
-    lines: dict[str, int] = {}
-    for match in _LOGICAL_ID.finditer(text, start.end(), section_end):
-        lines[match.group(1).decode()] = first_line + text.count(b"\n", start.start(), match.start())
-    return lines
+    return Template(name, data, layout.entry_lines(text, "Resources"))
 
 
 def resources_of(template: Template, kind: str) -> Iterable[tuple[str, dict[str, Any]]]:

@@ -1,0 +1,30 @@
+"""The layout of the YAML this tool renders (generator/render.py): block style, each top-level section
+key at column 0, everything inside it indented, logical IDs two spaces in. Enough to find a section or a
+resource's line in the text without parsing it. Deliberately cheap to import."""
+
+from __future__ import annotations
+
+import re
+
+_TOP_LEVEL_KEY = re.compile(rb"^[^\s#]", re.MULTILINE)
+_LOGICAL_ID = re.compile(rb"^  ([A-Za-z0-9]+):", re.MULTILINE)
+
+
+def section(text: bytes, key: str) -> tuple[int, int] | None:
+    """Where the top-level section `key` (its own line included) starts and ends in `text`."""
+    start = re.search(rb"^" + re.escape(key.encode()) + rb":", text, re.MULTILINE)
+    if start is None:
+        return None
+    end = _TOP_LEVEL_KEY.search(text, start.end())
+    return start.start(), end.start() if end else len(text)
+
+
+def entry_lines(text: bytes, key: str) -> dict[str, int]:
+    """Each entry of a top-level section (a logical ID, say) -> the (1-based) line it is declared on."""
+    span = section(text, key)
+    if span is None:
+        return {}
+    start, end = span
+    first_line = text.count(b"\n", 0, start) + 1
+    return {match.group(1).decode(): first_line + text.count(b"\n", start, match.start())
+            for match in _LOGICAL_ID.finditer(text, start, end)}
