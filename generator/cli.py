@@ -374,17 +374,18 @@ def _load_or_report(path: Path) -> Blueprint | None:
 
 
 def _run_diagram(args: argparse.Namespace) -> int:
+    from generator.checks.audit import TemplateSet
     from generator.pipeline import documents
-    from generator.review.diagram import architecture_markdown, mermaid, template_set
+    from generator.review.diagram import architecture_markdown, mermaid
 
     blueprint = _load_or_report(args.file)
     if blueprint is None:
         return EXIT_USAGE
-    data = documents(blueprint)
+    templates = TemplateSet.of_documents(documents(blueprint))
     if args.format == "mermaid":
-        report = mermaid(template_set(data), blueprint)
+        report = mermaid(templates, blueprint)
     else:
-        report = architecture_markdown(blueprint.name, data, blueprint)
+        report = architecture_markdown(blueprint.name, templates, blueprint)
     _write(report, args.output)
     return EXIT_OK
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
-from generator.checks.audit import Finding, audit_rendered
+from generator.checks.audit import Finding, TemplateSet, audit_set, rendered_set
 from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import Linter, LintFinding
 from generator.checks.quotas import QuotaFinding, check_quotas
 from generator.deploy.parameters import PARAMETERS, parameters_file
-from generator.output import MARKER, is_template, staged
+from generator.output import MARKER, staged
 from generator.render import render_data, to_data
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
 from generator.review.sourcemap import add_sources
@@ -47,28 +47,40 @@ class BuildResult:
 
 def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
     """Blueprint to every template, as plain data, by file name (root first, the catalog last)."""
+    return _templates(blueprint, render=False)[0]
+
+
+def rendered_documents(blueprint: Blueprint) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
+    """Every template as plain data and as the bytes rendered from it, each rendered once."""
+    return _templates(blueprint, render=True)
+
+
+def _templates(blueprint: Blueprint, *, render: bool) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
     data = {filename: to_data(template) for filename, template in build_templates(blueprint).items()}
+    rendered = {filename: render_data(document) for filename, document in data.items()} \
+        if render or blueprint.catalog is not None else {}
     if blueprint.catalog is not None:
         # The catalog points at the other templates' content-addressed keys, so it comes after them.
-        rendered = {filename: render_data(document) for filename, document in data.items()}
         catalog = build_catalog(blueprint, data, rendered)
         add_sources(blueprint, {CATALOG: catalog})
         data[CATALOG] = to_data(catalog)
-    return data
+        if render:
+            rendered[CATALOG] = render_data(data[CATALOG])
+    return data, rendered
 
 
 def generate(blueprint: Blueprint) -> dict[str, bytes]:
     """Blueprint to the bytes of every file of its output directory."""
-    return output_files(blueprint, documents(blueprint))
+    data, rendered = rendered_documents(blueprint)
+    return output_files(blueprint, data, rendered_set(data, rendered), rendered)
 
 
-def output_files(blueprint: Blueprint, data: dict[str, dict[str, Any]]) -> dict[str, bytes]:
+def output_files(blueprint: Blueprint, data: dict[str, dict[str, Any]], templates: TemplateSet,
+                 rendered: dict[str, bytes]) -> dict[str, bytes]:
     """The rendered templates, ARCHITECTURE.md drawn from their security groups, and parameters.json
     (the root's parameters with their defaults, for `aws cloudformation deploy --parameter-overrides`)."""
-    files = {filename: render_data(document) for filename, document in data.items()}
-    files[ARCHITECTURE] = architecture_markdown(blueprint.name, data, blueprint).encode()
-    files[PARAMETERS] = parameters_file(data[ROOT])
-    return files
+    return {**rendered, ARCHITECTURE: architecture_markdown(blueprint.name, templates, blueprint).encode(),
+            PARAMETERS: parameters_file(data[ROOT])}
 
 
 def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: CleanCache | None = None,
@@ -92,25 +104,26 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
             blueprint = load_blueprint_bytes(source, str(blueprint_path))
         else:
             source, blueprint = loaded
-        data = documents(blueprint)
-        files = output_files(blueprint, data)
-        quota = check_quotas(files, data)
+        data, rendered = rendered_documents(blueprint)
+        templates = rendered_set(data, rendered)  # one nested set, its facts shared by every check below
+        files = output_files(blueprint, data, templates, rendered)
+        quota = check_quotas(files, templates)
         if quota:
             raise ValidationFailed(quota)
     target = out_dir / blueprint.name
     result = BuildResult(blueprint, target, files, seconds=seconds)
     with staged(out_dir, blueprint.name, files, scratch=not write) as stage:
-        templates = [stage.path(filename) for filename in files if is_template(filename)]
-        names = {stage.path(filename): str(target / filename) for filename in files}
+        staged_templates = [stage.path(filename) for filename in data]
+        names = {stage.path(filename): str(target / filename) for filename in data}
         lint_started = time.perf_counter()
-        pending = linter.submit(templates, names, cache)
+        pending = linter.submit(staged_templates, names, cache)
         result.linted = pending.linted
         if progress is not None and pending.linted:
-            progress(f"generated {len(templates)} templates in {seconds['generate']:.1f}s; cfn-lint is checking "
+            progress(f"generated {len(data)} templates in {seconds['generate']:.1f}s; cfn-lint is checking "
                      f"{pending.linted} of them ({pending.cached} known clean) on {linter.jobs} processes")
         # The audit runs here while cfn-lint works in its own processes; lint findings are reported first.
         with _timed(seconds, "audit"):
-            audit_errors = _audit({str(target / name): (data[name], files[name]) for name in data}, cache, result)
+            audit_errors = _audit(templates, rendered, target, cache, result)
         findings = pending.result()
         seconds["lint"] = time.perf_counter() - lint_started
         if findings:
@@ -128,13 +141,14 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
     return result
 
 
-def _audit(documents: dict[str, tuple[dict[str, Any], bytes]], cache: CleanCache,
+def _audit(templates: TemplateSet, rendered: dict[str, bytes], target: Path, cache: CleanCache,
            result: BuildResult) -> list[Finding]:
-    """The posture audit's errors (warnings go to `result`), unless these exact templates passed it clean."""
-    audit_key = content_key("audit, no findings", _audit_salt(), [text for _, text in documents.values()])
+    """The posture audit's errors (warnings go to `result`), unless these exact templates passed it clean.
+    Findings name each file as it will be written."""
+    audit_key = content_key("audit, no findings", _audit_salt(), list(rendered.values()))
     if cache.is_clean(audit_key):
         return []
-    found = audit_rendered(documents)
+    found = [replace(f, file=str(target / f.file)) for f in audit_set(templates)]
     result.warnings = [f for f in found if f.level != "error"]
     errors = [f for f in found if f.level == "error"]
     if not found:

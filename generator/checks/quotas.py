@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+
+from generator.checks.audit.templates import Res, TemplateSet
 
 MAX_RESOURCES = 500
 MAX_PARAMETERS = 200
@@ -31,10 +32,10 @@ class QuotaFinding:
         return f"{self.filename}:1:1: error: quota: {self.message}"
 
 
-def check_quotas(files: Mapping[str, bytes], data: Mapping[str, dict[str, Any]]) -> list[QuotaFinding]:
-    """`files` are the rendered bytes, `data` the same templates as dicts."""
+def check_quotas(files: Mapping[str, bytes], templates: TemplateSet) -> list[QuotaFinding]:
+    """`files` are the rendered bytes, `templates` the same templates as a nested set."""
     findings = []
-    for name, template in sorted(data.items()):
+    for name, template in sorted((name, t.data) for name, t in templates.templates.items()):
         for section, limit in (("Resources", MAX_RESOURCES), ("Parameters", MAX_PARAMETERS),
                                ("Outputs", MAX_OUTPUTS), ("Mappings", MAX_MAPPINGS)):
             count = len(template.get(section) or {})
@@ -45,17 +46,13 @@ def check_quotas(files: Mapping[str, bytes], data: Mapping[str, dict[str, Any]])
         if size > MAX_S3_BODY:
             findings.append(QuotaFinding(name, f"{size:,} bytes; a template read from S3 may be at most "
                                                f"{MAX_S3_BODY:,} bytes"))
-    findings.extend(_security_group_rules(data))
+    findings.extend(_security_group_rules(templates))
     return findings
 
 
-def _security_group_rules(data: Mapping[str, dict[str, Any]]) -> list[QuotaFinding]:
-    from generator.checks.audit.facts import Facts
-    from generator.checks.audit.templates import Res, Template, TemplateSet
-
-    facts = Facts(TemplateSet.of([Template(name, dict(template)) for name, template in data.items()]))
+def _security_group_rules(templates: TemplateSet) -> list[QuotaFinding]:
     counts: dict[tuple[Res, str], int] = {}
-    for rule in facts.rules:
+    for rule in templates.facts.rules:
         if isinstance(rule.group, Res):
             counts[(rule.group, rule.direction)] = counts.get((rule.group, rule.direction), 0) + 1
     return [

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.blueprint.model import Blueprint
-from generator.checks.audit.facts import WORLD, Facts, SgRule
-from generator.checks.audit.templates import Param, Res, Template, TemplateSet, Value
+from generator.checks.audit.facts import WORLD, SgRule
+from generator.checks.audit.templates import Param, Res, TemplateSet, Value
 from generator.review.sourcemap import template_kind
 
 ARCHITECTURE = "ARCHITECTURE.md"
@@ -82,7 +82,7 @@ class _Graph:
     """The actors of one template set and the rules between their groups."""
 
     def __init__(self, templates: TemplateSet) -> None:
-        self.facts = Facts(templates)
+        self.facts = templates.facts
         self.vpc_cidr = self._vpc_cidr()
         self.actors: dict[Value, Actor] = {}
         self._name_groups()
@@ -257,11 +257,6 @@ def _port_order(text: str) -> tuple[str, int]:
     return (text.split()[0], int(numbers[0]) if numbers else -1)
 
 
-def template_set(documents: Mapping[str, dict[str, Any]]) -> TemplateSet:
-    """A TemplateSet over templates held in memory (file name -> plain data)."""
-    return TemplateSet.of([Template(name, data) for name, data in documents.items()])
-
-
 # --- Markdown and Mermaid ---------------------------------------------------------------------------
 
 
@@ -310,9 +305,7 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', "#quot;") + '"'
 
 
-def architecture_markdown(name: str, documents: Mapping[str, dict[str, Any]], blueprint: Blueprint | None = None,
-                          ) -> str:
-    templates = template_set(documents)
+def architecture_markdown(name: str, templates: TemplateSet, blueprint: Blueprint | None = None) -> str:
     rows = reachability(templates)
     lines = [
         f"# {name}: architecture",
@@ -337,7 +330,7 @@ def architecture_markdown(name: str, documents: Mapping[str, dict[str, Any]], bl
         "",
         "| file | holds |",
         "|---|---|",
-        *(f"| `{file}` | {_cell(_what(data))} |" for file, data in documents.items()),
+        *(f"| `{file}` | {_cell(_what(template.data))} |" for file, template in templates.templates.items()),
     ]
     return "\n".join(lines) + "\n"
 

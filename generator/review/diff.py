@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from generator.checks.audit.templates import Res, Template, TemplateSet
+from generator.checks.audit.templates import Res, TemplateSet
 from generator.review.sourcemap import SOURCE_KEY
 
 REPLACEMENT, MAY_REPLACE, INTERRUPTION, IN_PLACE = "replacement", "may-replace", "interruption", "in-place"
@@ -239,7 +239,6 @@ def build_revision(revision: str, blueprints: str = "blueprints/*.yaml", cwd: Pa
     """
     from generator.blueprint import BlueprintErrors, load_blueprint
     from generator.pipeline import documents
-    from generator.render import render_data
 
     here = (cwd or Path.cwd()).resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], here))
@@ -256,8 +255,7 @@ def build_revision(revision: str, blueprints: str = "blueprints/*.yaml", cwd: Pa
                     shown = str(path.relative_to(worktree))
                     raise DiffInputError(f"{shown} at {revision} does not load:\n"
                                          + exc.render().replace(str(path), shown)) from None
-                apps[blueprint.name] = {name: yaml.safe_load(render_data(data))
-                                        for name, data in documents(blueprint).items()}
+                apps[blueprint.name] = documents(blueprint)
             return apps
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=top,
@@ -292,8 +290,8 @@ def diff_apps(base: Apps, head: Apps, *, pair_single: bool = False) -> Diff:
 def diff_templates(name: str, base: Mapping[str, dict[str, Any]], head: Mapping[str, dict[str, Any]],
                    status: str = MODIFIED) -> AppDiff:
     app = AppDiff(name, status)
-    base_set = TemplateSet.of([Template(file, data) for file, data in base.items()])
-    head_set = TemplateSet.of([Template(file, data) for file, data in head.items()])
+    base_set = TemplateSet.of_documents(base)
+    head_set = TemplateSet.of_documents(head)
     for file in sorted(set(base) | set(head), key=_stack_order):
         stack = _diff_stack(file, base.get(file), head.get(file))
         app.stacks.append(stack)

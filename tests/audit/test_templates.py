@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import decode
 
-from generator.checks.audit import audit_files
+from generator.checks.audit import TemplateSet, audit_files, audit_set
 
 from .conftest import CleanSets, Corpus
 from .mutations import CLEAN_SETS, HAND_WRITTEN, found, load_corpus
@@ -113,10 +113,13 @@ def test_subnets_are_followed_through_list_functions(function: str, tmp_path: Pa
     assert [(f.rule_id, f.logical_id) for f in audit_files([path])] == [("SEC201", "LoadBalancer")]
 
 
-def rendered(files: list[Path]) -> dict[str, tuple[dict[str, object], bytes]]:
+def rendered(files: list[Path]) -> TemplateSet:
     import yaml
 
-    return {str(path): (yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader), path.read_bytes()) for path in files}
+    from generator.checks.audit import rendered_set
+
+    texts = {str(path): path.read_bytes() for path in files}
+    return rendered_set({name: yaml.load(text, Loader=yaml.CSafeLoader) for name, text in texts.items()}, texts)
 
 
 @pytest.mark.parametrize("name", [m.name for m in load_corpus() if m.base] + [f"clean {s}" for s in CLEAN_SETS])
@@ -125,10 +128,8 @@ def test_the_build_s_audit_of_rendered_data_finds_what_the_audit_of_files_finds(
 ) -> None:
     """The build audits the data it rendered, with lines read off the text's layout, and never parses
     a template; that gives the same findings, at the same lines, as reading the files with cfn-lint."""
-    from generator.checks.audit import audit_rendered
-
     if name.startswith("clean "):
         files = clean_sets.files(name.removeprefix("clean "))
     else:
         files, _ = corpus.run(MUTATIONS[name])
-    assert audit_rendered(rendered(files)) == audit_files(files)
+    assert audit_set(rendered(files)) == audit_files(files)

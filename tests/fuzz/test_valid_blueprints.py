@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from generator.blueprint import Blueprint, BlueprintErrors
 from generator.blueprint.load import load_blueprint_bytes
-from generator.checks.audit import Template, audit_templates
+from generator.checks.audit import audit_set, rendered_set
 from generator.checks.cache import CleanCache
 from generator.checks.quotas import check_quotas
 from generator.output import MARKER
-from generator.pipeline import ValidationFailed, build, documents, generate, output_files
+from generator.pipeline import ValidationFailed, build, documents, generate, output_files, rendered_documents
 
 from .blueprints import as_yaml, valid_blueprints
 
@@ -39,14 +39,16 @@ def load_valid(text: str) -> Blueprint:
 @given(valid_blueprints().map(as_yaml))
 def test_every_valid_blueprint_generates_the_same_audited_templates_within_quotas(text: str) -> None:
     blueprint = load_valid(text)
-    data = documents(blueprint)
-    files = output_files(blueprint, data)
+    data, rendered = rendered_documents(blueprint)
+    templates = rendered_set(data, rendered)
+    files = output_files(blueprint, data, templates, rendered)
     assert generate(load_valid(text)) == files
+    assert documents(load_valid(text)) == data
     assert {"root.yaml", "network.yaml", "cluster.yaml"} <= set(files)
     assert {f"service-{name}.yaml" for name in blueprint.services} <= set(files)
     assert ("catalog.yaml" in files) == (blueprint.catalog is not None)
-    assert check_quotas(files, data) == []
-    findings = audit_templates([Template(name, template) for name, template in data.items()])
+    assert check_quotas(files, templates) == []
+    findings = audit_set(templates)
     assert [finding.render() for finding in findings if finding.level == "error"] == []
 
 

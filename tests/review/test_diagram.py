@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.blueprint import load_blueprint
+from generator.checks.audit import TemplateSet
 from generator.cli import EXIT_OK, EXIT_USAGE, main
 from generator.pipeline import documents, generate
-from generator.review.diagram import ARCHITECTURE, Reach, architecture_markdown, reachability, template_set
+from generator.review.diagram import ARCHITECTURE, Reach, architecture_markdown, reachability
 
 from .helpers import edit, load, templates
 
@@ -18,7 +19,7 @@ EXAMPLE = ROOT / "blueprints" / "example.yaml"
 
 def example_rows(text: str | None = None) -> list[Reach]:
     data = templates(text) if text is not None else documents(load_blueprint(EXAMPLE))
-    return [row for row in reachability(template_set(data)) if not row.outbound]
+    return [row for row in reachability(TemplateSet.of_documents(data)) if not row.outbound]
 
 
 def test_the_internet_reaches_only_the_public_load_balancer_on_its_listener_port() -> None:
@@ -71,7 +72,7 @@ def test_every_build_writes_the_architecture_beside_the_templates() -> None:
     files = generate(blueprint)
 
     text = files[ARCHITECTURE].decode()
-    assert text == architecture_markdown("photos", documents(blueprint), blueprint)
+    assert text == architecture_markdown("photos", TemplateSet.of_documents(documents(blueprint)), blueprint)
     assert text == generate(blueprint)[ARCHITECTURE].decode()  # deterministic
     assert "```mermaid\nflowchart LR\n" in text
     assert '    internet -->|"TCP 80"| lb_api\n' in text

@@ -6,32 +6,29 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.checks.audit.facts import Facts
 from generator.checks.audit.rule import AuditRule, Finding
 from generator.checks.audit.rules import all_rules
 from generator.checks.audit.templates import AuditInputError, Template, TemplateSet, load_files, rendered_template
 
-__all__ = ["AuditInputError", "AuditRule", "Finding", "all_rules", "audit_files", "audit_rendered", "audit_templates"]
+__all__ = ["AuditInputError", "AuditRule", "Finding", "TemplateSet", "all_rules", "audit_files", "audit_set",
+           "audit_templates", "rendered_set"]
 
 
-def audit_templates(templates: list[Template], rules: Iterable[AuditRule] | None = None) -> list[Finding]:
-    facts = Facts(TemplateSet.of(templates))
-    findings = {finding for rule in (rules or all_rules()) for finding in rule.check(facts)}
-    return sorted(findings)
+def audit_set(templates: TemplateSet) -> list[Finding]:
+    """Every rule over one nested set (its facts are shared with whoever else asked for them)."""
+    return sorted({finding for rule in all_rules() for finding in rule.check(templates.facts)})
 
 
-def audit_files(paths: Iterable[Path], display_names: dict[str, str] | None = None) -> list[Finding]:
+def audit_templates(templates: list[Template]) -> list[Finding]:
+    return audit_set(TemplateSet.of(templates))
+
+
+def audit_files(paths: Iterable[Path]) -> list[Finding]:
     """Audit templates read from files (JSON or YAML, short or long form), as one nested set."""
-    findings = audit_templates(load_files(paths))
-    if not display_names:
-        return findings
-    return [
-        Finding(display_names.get(f.file, f.file), f.line, f.logical_id, f.rule_id, f.level, f.title, f.message)
-        for f in findings
-    ]
+    return audit_templates(load_files(paths))
 
 
-def audit_rendered(documents: Mapping[str, tuple[dict[str, Any], bytes]]) -> list[Finding]:
-    """Audit templates this tool rendered, by name: their data and the bytes rendered from it. Nothing is
-    parsed (and cfn-lint, whose loader `audit_files` uses for any template, is not imported)."""
-    return audit_templates([rendered_template(name, data, text) for name, (data, text) in documents.items()])
+def rendered_set(templates: Mapping[str, dict[str, Any]], rendered: Mapping[str, bytes]) -> TemplateSet:
+    """The set of templates this tool rendered, from their data, with lines read off the bytes rendered
+    from it: nothing is parsed (and cfn-lint, whose loader `audit_files` uses, is not imported)."""
+    return TemplateSet.of([rendered_template(name, data, rendered[name]) for name, data in templates.items()])

@@ -9,12 +9,16 @@ balancer really land in" across nested stacks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import layout
+
+if TYPE_CHECKING:
+    from generator.checks.audit.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,19 @@ class TemplateSet:
                     found.parents.setdefault(child, (template.name, stack_id))
                     found.children[(template.name, stack_id)] = child
         return found
+
+    @classmethod
+    def of_documents(cls, documents: Mapping[str, dict[str, Any]]) -> TemplateSet:
+        """A set over templates held in memory (file name -> plain data)."""
+        return cls.of([Template(name, data) for name, data in documents.items()])
+
+    @cached_property
+    def facts(self) -> Facts:
+        """What the set's resources amount to (security-group rules, subnets, ...), worked out once and
+        shared by everything that asks: the audit, the quota on rules per group, the diagram."""
+        from generator.checks.audit.facts import Facts
+
+        return Facts(self)
 
     def resource(self, ref: Res) -> dict[str, Any]:
         resource = self.templates[ref.file].resources.get(ref.id)
