@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Mapping
 
 ROOT = "root.yaml"
+STACK_TYPE = "AWS::CloudFormation::Stack"  # a nested stack: how a parent names its children
 
 
 def content_id(content: bytes) -> str:

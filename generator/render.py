@@ -22,7 +22,6 @@ RESOURCE_KEY_ORDER = (
     "Type", "Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "CreationPolicy",
     "UpdatePolicy", "Metadata", "Properties",
 )
-DECLARED_ORDER = {"Parameters": "parameters", "Resources": "resources", "Outputs": "outputs"}
 
 
 def to_data(template: Template) -> dict[str, Any]:
@@ -31,10 +30,7 @@ def to_data(template: Template) -> dict[str, Any]:
     for section in SECTION_ORDER:
         if section not in raw:
             continue
-        value = raw[section]
-        if section in DECLARED_ORDER:
-            names = list(getattr(template, DECLARED_ORDER[section]))
-            value = {name: value[name] for name in names}
+        value = raw[section]  # parameters, resources and outputs in the order they were added
         if section == "Resources":
             data[section] = {name: _resource(entry) for name, entry in value.items()}
         elif section in NAMED_SECTIONS:

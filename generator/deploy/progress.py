@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-STACK_TYPE = "AWS::CloudFormation::Stack"
+from generator.artifacts import STACK_TYPE
+
 DONE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE", "DELETE_SKIPPED"})
 
 

@@ -18,13 +18,12 @@ from urllib.parse import quote
 
 import yaml
 
-from generator.artifacts import ROOT, artifact_keys, child_key, normalized_prefix
+from generator.artifacts import ROOT, STACK_TYPE, artifact_keys, child_key, normalized_prefix
 from generator.deploy.aws import Aws, DeployError, aws_errors, error_code, quick_create_link, template_url
 from generator.output import is_template
 from generator.render import render_data
 from generator.stacks.catalog import CATALOG
 
-STACK_TYPE = "AWS::CloudFormation::Stack"
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from generator.artifacts import STACK_TYPE
 from generator.checks.audit.templates import Res, TemplateSet
 from generator.review.sourcemap import SOURCE_KEY
 
@@ -34,7 +35,6 @@ EFFECTS = (REPLACEMENT, MAY_REPLACE, INTERRUPTION, IN_PLACE)  # worst first
 ADDED, REMOVED, MODIFIED, RENAMED = "added", "removed", "modified", "renamed"
 BUCKETS = (*EFFECTS, ADDED, REMOVED)  # the summary's columns, in the order a reviewer needs them
 FAIL_ON = ("replacement", "may-replace", "removal", "any")
-STACK_TYPE = "AWS::CloudFormation::Stack"
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 NEW_REVISION = "new task definition revision: the service rolls its tasks onto it"

@@ -15,6 +15,7 @@ from pathlib import PurePath
 
 from troposphere import Template
 
+from generator.artifacts import STACK_TYPE
 from generator.blueprint.model import Blueprint
 
 SOURCE_KEY = "Source"
@@ -109,7 +110,7 @@ def add_sources(blueprint: Blueprint, templates: Mapping[str, Template]) -> None
     """Write `Metadata.Source` into every resource, keeping any Metadata a builder already set."""
     for filename, template in templates.items():
         for logical_id, resource in template.resources.items():
-            url = resource.properties.get("TemplateURL") if resource.resource_type == "AWS::CloudFormation::Stack" \
+            url = resource.properties.get("TemplateURL") if resource.resource_type == STACK_TYPE \
                 else None
             source = child_source(url) if isinstance(url, str) and url in templates \
                 else source_of(blueprint, filename, logical_id)

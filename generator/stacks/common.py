@@ -43,9 +43,6 @@ def apply_tags(template: Template, blueprint: Blueprint) -> Template:
             continue
         if isinstance(resource, autoscaling.AutoScalingGroup):
             _tag_auto_scaling_group(resource, blueprint.tags)
-        elif resource.props["Tags"][0] is dict:
-            own = dict(resource.properties.get("Tags", {}))
-            resource.properties["Tags"] = {**blueprint.tags, **own}
         else:
             resource.properties["Tags"] = _merge(blueprint.tags, resource.properties.get("Tags"))
     return template

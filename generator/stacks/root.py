@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from troposphere import GetAtt, Output, Parameter, Ref, Tags, Template, cloudformation
+from troposphere import GetAtt, Output, Parameter, Ref, Template, cloudformation
 
 from generator.blueprint.model import Blueprint
-from generator.stacks.common import new_template
+from generator.stacks.common import apply_tags, new_template
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,6 @@ def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
         stack = cloudformation.Stack(child.name, TemplateURL=child.filename)
         if parameters:
             stack.Parameters = parameters
-        if blueprint.tags:
-            stack.Tags = Tags(**blueprint.tags)
         template.add_resource(stack)
         if child.provides:
             for output in child.template.outputs:
@@ -68,7 +66,7 @@ def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
             ))
     for parameter in root_parameters.values():
         template.add_parameter(parameter)
-    return template
+    return apply_tags(template, blueprint)
 
 
 def _pass_through(parameter: Parameter) -> Parameter:

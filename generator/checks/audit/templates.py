@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import layout
+from generator.artifacts import STACK_TYPE
 
 if TYPE_CHECKING:
     from generator.checks.audit.facts import Facts
@@ -128,7 +129,7 @@ class TemplateSet:
         for template in templates:
             by_basename.setdefault(Path(template.name).name, []).append(template.name)
         for template in templates:
-            for stack_id, properties in resources_of(template, "AWS::CloudFormation::Stack"):
+            for stack_id, properties in resources_of(template, STACK_TYPE):
                 url = properties.get("TemplateURL")
                 if not isinstance(url, str):
                     continue
