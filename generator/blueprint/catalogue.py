@@ -291,6 +291,11 @@ RULES = [
     Example("A variable both in environment and secrets", services("image: nginx, environment: {TOKEN: x}, "
             "secrets: {TOKEN: 'arn:aws:ssm:us-east-1:123456789012:parameter/token'}"),
             "rule:environment_and_secrets_disjoint"),
+    Example("A catalog of more services than one template holds", "name: photos\ncatalog: {portfolio: P, owner: O}\n"
+            "services:\n" + "".join(f"  s{i}: {{image: nginx}}\n" for i in range(161)),
+            "rule:catalog_fits_one_template",
+            shown="name: photos\ncatalog: {portfolio: P, owner: O}\nservices:\n  s0: {image: nginx}\n"
+                  "  # ...161 services in all"),
 ]
 
 SECTIONS = [

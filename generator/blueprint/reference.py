@@ -42,6 +42,8 @@ Rules that involve several keys (checked after the types, each with its own erro
   `network.availability_zones` and `network.endpoints` list each item once,
   and the zones lie in one region; a name is not both in a service's `environment` and its `secrets`.
 - `tags` keys may not start with `aws:`; `description` is at most 1024 bytes.
+- a `catalog` fits one template: three resources per product (the application, network, cluster and each
+  service), one per principal, the portfolio and the launch role, at most 500 (about 160 services).
 """
 
 

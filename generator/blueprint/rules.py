@@ -16,6 +16,15 @@ Rule = Callable[[Blueprint], Iterator[Problem]]
 
 NAT_FREE_ENDPOINTS = {"s3", "ecr", "ecs", "logs"}
 
+# What catalog.yaml holds (generator/stacks/catalog.py): a portfolio, one association per principal,
+# the launch role with its policies (at most LAUNCH_ROLE_RESOURCES of them: a test holds the builder to
+# it), and per product (the application, network, cluster, each service) the product, its portfolio
+# association and its launch constraint. CloudFormation allows 500 resources per template.
+CATALOG_FIXED_PRODUCTS = 3
+RESOURCES_PER_PRODUCT = 3
+LAUNCH_ROLE_RESOURCES = 10
+MAX_TEMPLATE_RESOURCES = 500
+
 
 def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
     for key in blueprint.tags:
@@ -266,6 +275,21 @@ def _cycle_members(blueprint: Blueprint) -> set[str]:
     return remaining
 
 
+def catalog_fits_one_template(blueprint: Blueprint) -> Iterator[Problem]:
+    catalog = blueprint.catalog
+    if catalog is None:
+        return
+    products = CATALOG_FIXED_PRODUCTS + len(blueprint.services)
+    resources = (1 + len(catalog.principals) + (0 if catalog.local_role_name else LAUNCH_ROLE_RESOURCES)
+                 + RESOURCES_PER_PRODUCT * products)
+    if resources > MAX_TEMPLATE_RESOURCES:
+        yield ("catalog",), (
+            f"needs up to {resources} resources in catalog.yaml ({RESOURCES_PER_PRODUCT} for each of {products} "
+            f"products, one per principal, the portfolio and the launch role); CloudFormation allows "
+            f"{MAX_TEMPLATE_RESOURCES} per template: publish fewer services or principals in the catalog"
+        )
+
+
 def environment_and_secrets_disjoint(blueprint: Blueprint) -> Iterator[Problem]:
     for name, service in blueprint.services.items():
         for key in sorted(set(service.environment) & set(service.secrets)):
@@ -295,6 +319,7 @@ RULES: tuple[Rule, ...] = (
     talks_to_internal_services,
     talks_to_without_cycles,
     environment_and_secrets_disjoint,
+    catalog_fits_one_template,
 )
 
 

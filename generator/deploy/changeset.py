@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.deploy.aws import StackFailed
+
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 PENDING = ("CREATE_PENDING", "CREATE_IN_PROGRESS")
 SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": ">", "Dynamic": "?"}
@@ -97,7 +99,7 @@ def wait(cfn: Any, change_set_id: str, *, poll_seconds: float, timeout: float = 
     deadline = time.monotonic() + timeout
     while cfn.describe_change_set(ChangeSetName=change_set_id)["Status"] in PENDING:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"change set {change_set_id} still not ready after {timeout:.0f}s")
+            raise StackFailed(f"change set {change_set_id} still not ready after {timeout:.0f}s")
         time.sleep(poll_seconds)
 
 

@@ -387,3 +387,16 @@ def test_aws_errors_become_one_line_with_the_right_exit_code() -> None:
     with pytest.raises(StackFailed, match=r"^creating: Template format error: x \(ValidationError\)$"), \
             aws_errors(StackFailed, doing="creating"):
         raise client_error("ValidationError", "Template format error:\n x")
+
+
+def test_a_change_set_that_never_settles_fails_the_deploy_not_the_program() -> None:
+    """moto settles every change set at once, so the one that never does is a stand-in client."""
+    from generator.deploy import changeset
+    from generator.deploy.aws import StackFailed
+
+    class Pending:
+        def describe_change_set(self, ChangeSetName: str) -> dict[str, str]:
+            return {"Status": "CREATE_PENDING"}
+
+    with pytest.raises(StackFailed, match="still not ready"):
+        changeset.wait(Pending(), "cs-1", poll_seconds=0, timeout=0)

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from generator.artifacts import artifact_keys, child_key, content_id
-from generator.blueprint.load import load_blueprint_bytes
+from generator.blueprint.load import load_blueprint, load_blueprint_bytes
 from generator.pipeline import build, documents
 from generator.render import render_data
 from generator.stacks.catalog import CATALOG
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 CATALOG_BLUEPRINT = """
 name: shop
@@ -155,3 +157,29 @@ def test_the_catalog_builds_lint_and_audit_clean(tmp_path: Path) -> None:
     source.write_text(textwrap.dedent(CATALOG_BLUEPRINT))
     result = build(source, tmp_path / "out")
     assert (tmp_path / "out" / "shop" / CATALOG).read_bytes() == result.files[CATALOG]
+
+
+def test_the_catalog_limit_the_loader_enforces_is_the_builder_s() -> None:
+    """`rules.catalog_fits_one_template` counts what build_catalog adds; the largest catalog it lets
+    through stays within CloudFormation's quotas, and one more service is refused before building."""
+    from generator.blueprint import BlueprintErrors
+    from generator.blueprint.rules import LAUNCH_ROLE_RESOURCES, MAX_TEMPLATE_RESOURCES, RESOURCES_PER_PRODUCT
+    from generator.checks.quotas import MAX_OUTPUTS
+
+    def blueprint(services: int) -> str:
+        body = "".join(f"  s{i}: {{image: nginx, port: 80}}\n" for i in range(services))
+        return f"name: shop\ncatalog: {{portfolio: P, owner: O}}\nservices:\n{body}"
+
+    largest = (MAX_TEMPLATE_RESOURCES - 1 - LAUNCH_ROLE_RESOURCES) // RESOURCES_PER_PRODUCT - 3
+    catalog = _documents(blueprint(largest))[CATALOG]
+    assert len(catalog["Resources"]) <= MAX_TEMPLATE_RESOURCES and len(catalog["Outputs"]) <= MAX_OUTPUTS
+    role = [r for r in catalog["Resources"].values() if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")]
+    assert 0 < len(role) <= LAUNCH_ROLE_RESOURCES
+    # The role for every resource type the committed blueprints make (bastion, VPN, EC2 hosts, ...) fits too.
+    from generator.stacks.launch_role import launch_statements
+
+    types = {resource["Type"] for path in sorted((REPOSITORY / "blueprints").glob("*.yaml"))
+             for document in documents(load_blueprint(path)).values() for resource in document["Resources"].values()}
+    assert 1 + len(launch_statements(sorted(types), "Bucket")) <= LAUNCH_ROLE_RESOURCES
+    with pytest.raises(BlueprintErrors, match="catalog: needs up to"):
+        _documents(blueprint(largest + 1))
