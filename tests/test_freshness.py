@@ -97,11 +97,36 @@ def test_another_tool_builds_again(
     assert "wrote" in build(blueprint, out, capsys)
 
 
-def test_the_fingerprint_covers_our_source_and_the_installed_packages() -> None:
-    generator.freshness.tool_fingerprint.cache_clear()
-    assert generator.freshness.tool_fingerprint() == generator.freshness.tool_fingerprint()
-    package = Path(generator.freshness.__file__).parent
-    assert any(package.rglob("*.py"))
+def test_the_fingerprint_covers_our_source_and_the_installed_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+    import sys
+
+    def fingerprint() -> str:
+        generator.freshness.tool_fingerprint.cache_clear()
+        return generator.freshness.tool_fingerprint()
+
+    try:
+        before = fingerprint()
+        assert fingerprint() == before
+        site = tmp_path / "site"
+        (site / "extra-1.0.dist-info").mkdir(parents=True)
+        monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+        installed = fingerprint()
+        assert installed != before  # another package installed
+        (site / "extra-1.0.dist-info").rename(site / "extra-1.1.dist-info")
+        assert fingerprint() != installed  # upgraded
+        copy = tmp_path / "generator"
+        shutil.copytree(Path(generator.freshness.__file__).parent, copy,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        monkeypatch.setattr(generator.freshness, "__file__", str(copy / "freshness.py"))
+        ours = fingerprint()
+        assert ours == fingerprint()
+        (copy / "render.py").write_text((copy / "render.py").read_text() + "\n# edited\n")
+        assert fingerprint() != ours  # our source edited
+    finally:
+        generator.freshness.tool_fingerprint.cache_clear()
 
 
 def test_another_output_directory_or_no_cache_builds(

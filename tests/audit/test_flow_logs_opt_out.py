@@ -1,5 +1,5 @@
-"""Flow logs are on by default (SPEC 5.9); turning them off is a deliberate opt-out that builds, and
-that the audit keeps flagging as a warning on every build."""
+"""Flow logs are on by default (SPEC 5.9); turning them off is a deliberate opt-out that builds with
+the audit's warning (that every later build prints it again: tests/test_freshness.py)."""
 
 from __future__ import annotations
 

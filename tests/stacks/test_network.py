@@ -25,6 +25,8 @@ from generator.render import render
 from generator.stacks.network import build_network
 from generator.subnets import carve
 
+from .helpers import CLOUDWATCH_RETENTION_DAYS, resources
+
 PUBLIC_IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 PRIVATE_ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
 ENDPOINTS_FOR_NO_NAT = ("s3", "ecr", "ecs", "logs")
@@ -41,8 +43,6 @@ INTERFACE_SERVICES = {
 ZONE_NAMES = ("us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f")
 # Load balancers need /27 subnets or larger: a /24 holds 2 AZs, a /23 holds 4, a /22 or larger 6.
 MOST_AZS = {16: 6, 17: 6, 18: 6, 19: 6, 20: 6, 21: 6, 22: 6, 23: 4, 24: 2}
-CLOUDWATCH_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                             2557, 2922, 3288, 3653}
 EVERYWHERE = "0.0.0.0/0"
 
 
@@ -129,11 +129,6 @@ NAMED_ZONES = [shape for shape in SHAPES if not isinstance(shape.zones, int)]
 def template_of(case: Case) -> dict[str, Any]:
     blueprint = load_blueprint_bytes(case.blueprint_text().encode(), "shop.yaml")
     return build_network(blueprint).to_dict()
-
-
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {name: entry.get("Properties", {}) for name, entry in template["Resources"].items()
-            if entry["Type"] == kind}
 
 
 def subnets(template: dict[str, Any], tier: str) -> list[dict[str, Any]]:
