@@ -284,3 +284,15 @@ def test_the_host_and_its_workers_end_with_the_build(tmp_path: Path, ending: str
         time.sleep(0.1)
     assert gone(host)
     assert "Traceback" not in run.stderr
+
+
+def test_a_template_whose_children_cannot_be_told_is_never_remembered_clean(tmp_path: Path) -> None:
+    from generator.checks.lint import lint_key
+
+    (root,) = templates(tmp_path, root='{"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", '
+                                        '"Properties": {"TemplateURL": "child.yaml"}}}}')
+    (tmp_path / "child.yaml").write_text(CHILD_WITH_OUTPUT)
+    cache = CleanCache(tmp_path / "cache")
+    assert lint_files([root, tmp_path / "child.yaml"], cache=cache) == []
+    assert not cache.is_clean(lint_key(root))
+    assert cache.is_clean(lint_key(tmp_path / "child.yaml"))

@@ -95,9 +95,12 @@ def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
     return sorted(findings)
 
 
-def nested_children(path: Path, content: bytes | None = None) -> list[tuple[str, Path]]:
-    """The local TemplateURLs of a template, and the files they name."""
+def nested_children(path: Path, content: bytes | None = None) -> list[tuple[str, Path]] | None:
+    """The local TemplateURLs of a template this tool rendered, and the files they name; None for any other
+    template that mentions a TemplateURL (JSON, flow style: its children cannot be told from its text)."""
     content = path.read_bytes() if content is None else content
+    if not content.startswith(b"AWSTemplateFormatVersion:"):
+        return None if b"TemplateURL" in content else []
     urls = [url.decode() for url in _TEMPLATE_URL.findall(content) if b"://" not in url]
     return [(url, path.parent / url) for url in urls]
 
@@ -108,7 +111,7 @@ def lint_key(path: Path) -> str:
     Child.Outputs.X`), nothing else. So editing one service's template re-lints that template only."""
     content = path.read_bytes()
     parts = [content]
-    for url, child in nested_children(path, content):
+    for url, child in nested_children(path, content) or ():
         parts.append(url.encode())
         parts.append(_read_by_cfn_lint(child.read_bytes()) if child.is_file() else b"missing")
     return content_key("lint", _salt(), parts)
@@ -231,13 +234,18 @@ class PendingLint:
         findings = [finding for found in answers for finding in found]
         clean = [path for path, found in zip(self._pending, answers, strict=True) if not found]
         # A root is remembered clean only once every child it nests is: cfn-lint skips the children it
-        # cannot read, and the root's key holds only the parts of them it reads.
+        # cannot read, and the root's key holds only the parts of them it reads. A template whose children
+        # cannot be told is never remembered.
         parents = {path: nested_children(path) for path in clean}
         for path in sorted(clean, key=lambda p: bool(parents[p])):
-            if all(child.is_file() and self._cache.is_clean(self._keys.get(child) or lint_key(child))
-                   for _, child in parents[path]):
+            children = parents[path]
+            if children is not None and all(self._known_clean(child) for _, child in children):
                 self._cache.remember_clean(self._keys[path])
         return sorted(findings)
+
+
+    def _known_clean(self, template: Path) -> bool:
+        return template.is_file() and self._cache.is_clean(self._keys.get(template) or lint_key(template))
 
 
 def lint_files(paths: list[Path], display_names: dict[Path, str] | None = None, *,
