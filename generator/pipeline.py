@@ -12,13 +12,13 @@ from typing import Any
 
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
+from generator.cfn.render import render_data, to_data
 from generator.checks.audit import Finding, TemplateSet, audit_set, rendered_set
 from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import Linter, LintFinding
 from generator.checks.quotas import QuotaFinding, check_quotas
 from generator.deploy.parameters import PARAMETERS, parameters_file
 from generator.output import MARKER, staged
-from generator.render import render_data, to_data
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
 from generator.review.sourcemap import add_sources
 from generator.stacks.application import ROOT, build_templates
@@ -158,10 +158,11 @@ def _audit(templates: TemplateSet, rendered: dict[str, bytes], target: Path, cac
 
 @cache
 def _audit_salt() -> str:
-    """Our version and the audit's own source: editing a rule invalidates every cached verdict."""
-    root = Path(__file__).parent / "checks" / "audit"
-    sources = sorted(root.rglob("*.py"))
-    return content_key("audit-code", __version__, [str(p.relative_to(root)).encode() + p.read_bytes()
+    """Our version and the audit's own source (its rules, and the template-set model and facts they
+    read): editing either invalidates every cached verdict."""
+    package = Path(__file__).parent
+    sources = sorted([*(package / "checks" / "audit").rglob("*.py"), *(package / "cfn").rglob("*.py")])
+    return content_key("audit-code", __version__, [str(p.relative_to(package)).encode() + p.read_bytes()
                                                    for p in sources])
 
 

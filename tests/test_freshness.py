@@ -123,7 +123,7 @@ def test_the_fingerprint_covers_our_source_and_the_installed_packages(
         monkeypatch.setattr(generator.freshness, "__file__", str(copy / "freshness.py"))
         ours = fingerprint()
         assert ours == fingerprint()
-        (copy / "render.py").write_text((copy / "render.py").read_text() + "\n# edited\n")
+        (copy / "cfn" / "render.py").write_text((copy / "cfn" / "render.py").read_text() + "\n# edited\n")
         assert fingerprint() != ours  # our source edited
     finally:
         generator.freshness.tool_fingerprint.cache_clear()

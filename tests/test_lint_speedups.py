@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from generator.blueprint import load_blueprint
+from generator.cfn.render import render_data
 from generator.pipeline import documents
-from generator.render import render_data
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 Data = dict[str, Any]

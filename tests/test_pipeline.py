@@ -338,8 +338,8 @@ def test_libyaml_and_pure_python_emitters_write_the_same_bytes() -> None:
     import yaml
 
     from generator.blueprint import load_blueprint
+    from generator.cfn.render import render_data
     from generator.pipeline import documents
-    from generator.render import render_data
 
     for name in ("example.yaml", "storefront.yaml"):
         data = documents(load_blueprint(Path(__file__).resolve().parent.parent / "blueprints" / name))

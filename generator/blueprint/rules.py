@@ -8,7 +8,7 @@ from difflib import get_close_matches
 
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
-from generator.ids import logical_id
+from generator.cfn.ids import logical_id
 from generator.subnets import max_azs
 
 Problem = tuple[KeyPath, str]

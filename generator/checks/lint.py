@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 
-from generator import layout
+from generator.cfn import layout
 from generator.checks.cache import CleanCache, content_key
 
 IGNORED_RULES = ("W3002",)
@@ -119,7 +119,7 @@ def lint_key(path: Path) -> str:
 
 def _read_by_cfn_lint(template: bytes) -> bytes:
     """The top-level `Parameters:` and `Outputs:` blocks of a template this tool rendered (see
-    `generator.layout`); any other template whole."""
+    `generator.cfn.layout`); any other template whole."""
     if not template.startswith(b"AWSTemplateFormatVersion:"):
         return template
     spans = [(key, layout.section(template, key)) for key in ("Parameters", "Outputs")]

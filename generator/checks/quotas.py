@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from generator.checks.audit.templates import Res, TemplateSet
+from generator.cfn.templates import Res, TemplateSet
 
 MAX_RESOURCES = 500
 MAX_PARAMETERS = 200

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from generator.artifacts import STACK_TYPE
+from generator.cfn.artifacts import STACK_TYPE
 
 DONE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE", "DELETE_SKIPPED"})
 

@@ -1,6 +1,6 @@
 """Publishing a built template set to S3 under content-addressed keys, root last.
 
-The keys are generator/artifacts.py's, the ones catalog.yaml's products load from:
+The keys are generator/cfn/artifacts.py's, the ones catalog.yaml's products load from:
 `PREFIX/NAME/HASH/FILE`. A child's HASH is that of its own bytes, so an unchanged template keeps
 its key and is not uploaded again (it is already there). The root is packaged the way
 `aws cloudformation package` does it (its relative `TemplateURL`s pointing at the uploaded
@@ -18,10 +18,10 @@ from urllib.parse import quote
 
 import yaml
 
-from generator.artifacts import ROOT, STACK_TYPE, artifact_keys, child_key, normalized_prefix
+from generator.cfn.artifacts import ROOT, STACK_TYPE, artifact_keys, child_key, normalized_prefix
+from generator.cfn.render import render_data
 from generator.deploy.aws import Aws, DeployError, aws_errors, error_code, quick_create_link, template_url
 from generator.output import is_template
-from generator.render import render_data
 from generator.stacks.catalog import CATALOG
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.blueprint.model import Blueprint
-from generator.checks.audit.facts import WORLD, SgRule
-from generator.checks.audit.templates import Param, Res, TemplateSet, Value
+from generator.cfn.facts import WORLD, SgRule
+from generator.cfn.templates import Param, Res, TemplateSet, Value
 from generator.review.sourcemap import template_kind
 
 ARCHITECTURE = "ARCHITECTURE.md"

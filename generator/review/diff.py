@@ -26,8 +26,8 @@ from typing import Any
 
 import yaml
 
-from generator.artifacts import STACK_TYPE
-from generator.checks.audit.templates import Res, TemplateSet
+from generator.cfn.artifacts import STACK_TYPE
+from generator.cfn.templates import Res, TemplateSet
 from generator.review.sourcemap import SOURCE_KEY
 
 REPLACEMENT, MAY_REPLACE, INTERRUPTION, IN_PLACE = "replacement", "may-replace", "interruption", "in-place"

@@ -15,8 +15,8 @@ from pathlib import PurePath
 
 from troposphere import Template
 
-from generator.artifacts import STACK_TYPE
 from generator.blueprint.model import Blueprint
+from generator.cfn.artifacts import STACK_TYPE
 
 SOURCE_KEY = "Source"
 SERVICE_PREFIX = "service-"

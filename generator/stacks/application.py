@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from troposphere import Template
 
-from generator.artifacts import ROOT
 from generator.blueprint.model import Blueprint
 from generator.blueprint.rules import call_order
-from generator.ids import logical_id
+from generator.cfn.artifacts import ROOT
+from generator.cfn.ids import logical_id
 from generator.review.sourcemap import add_sources
 from generator.stacks.access import build_access, needs_access_stack
 from generator.stacks.cluster import build_cluster

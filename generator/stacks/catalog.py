@@ -15,9 +15,9 @@ from typing import Any
 
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, iam, servicecatalog
 
-from generator.artifacts import child_key, content_id, release_id, root_key
 from generator.blueprint.model import Blueprint, Catalog
-from generator.ids import logical_id
+from generator.cfn.artifacts import child_key, content_id, release_id, root_key
+from generator.cfn.ids import logical_id
 from generator.stacks.application import CLUSTER, NETWORK, service_filename
 from generator.stacks.common import apply_tags, new_template
 from generator.stacks.iam import POLICY_VERSION, service_role

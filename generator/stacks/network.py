@@ -6,7 +6,7 @@ from awacs import logs as logs_actions
 from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Region, Select, Sub, Template, ec2
 
 from generator.blueprint.model import Blueprint
-from generator.ids import logical_id
+from generator.cfn.ids import logical_id
 from generator.stacks.access_logs import add_access_log_bucket
 from generator.stacks.common import apply_tags, log_group, name_tag, new_template
 from generator.stacks.console import make_console_friendly

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from troposphere import AWSHelperFn, GetAtt, Template, ec2
 
-from generator.ids import logical_id
+from generator.cfn.ids import logical_id
 
 NO_TRAFFIC = ec2.SecurityGroupRule(
     IpProtocol="icmp",

@@ -32,7 +32,7 @@ from troposphere import (
 from troposphere import elasticloadbalancingv2 as elb
 
 from generator.blueprint.model import Blueprint, Service
-from generator.ids import logical_id
+from generator.cfn.ids import logical_id
 from generator.stacks.cluster import DYNAMIC_HOST_PORTS
 from generator.stacks.common import ANYWHERE, apply_tags, log_group, new_template
 from generator.stacks.console import make_console_friendly

@@ -13,8 +13,8 @@ import boto3
 import pytest
 import yaml
 
-from generator.artifacts import artifact_keys, child_key
 from generator.blueprint import load_blueprint
+from generator.cfn.artifacts import artifact_keys, child_key
 from generator.cli import main
 from generator.deploy.aws import Aws, StackFailed, aws_errors, quick_create_link, template_url
 from generator.deploy.parameters import PARAMETERS

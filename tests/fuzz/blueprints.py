@@ -15,7 +15,7 @@ import yaml
 from hypothesis import strategies as st
 
 from generator.blueprint.model import FARGATE_MEMORY, NAME_PATTERN
-from generator.ids import logical_id
+from generator.cfn.ids import logical_id
 from generator.subnets import max_azs
 
 ACCOUNT = "123456789012"

@@ -17,8 +17,8 @@ import pytest
 
 from generator.blueprint import Blueprint
 from generator.blueprint.load import load_blueprint_bytes
+from generator.cfn.render import render, to_data
 from generator.checks.lint import lint_file
-from generator.render import render, to_data
 from generator.stacks.application import build_templates
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.artifacts import artifact_keys, child_key, content_id
 from generator.blueprint.load import load_blueprint, load_blueprint_bytes
+from generator.cfn.artifacts import artifact_keys, child_key, content_id
+from generator.cfn.render import render_data
 from generator.pipeline import build, documents
-from generator.render import render_data
 from generator.stacks.catalog import CATALOG
 
 REPOSITORY = Path(__file__).resolve().parents[2]

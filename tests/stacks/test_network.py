@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from generator.blueprint import BlueprintErrors
 from generator.blueprint.load import load_blueprint_bytes
+from generator.cfn.render import render
 from generator.checks.lint import lint_file
-from generator.render import render
 from generator.stacks.network import build_network
 from generator.subnets import carve
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from generator.render import render, render_data
+from generator.cfn.render import render, render_data
 from generator.stacks.application import build_templates
 
 from .helpers import (

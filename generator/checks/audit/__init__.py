@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.cfn.templates import AuditInputError, Template, TemplateSet, load_files, rendered_template
 from generator.checks.audit.rule import AuditRule, Finding
 from generator.checks.audit.rules import all_rules
-from generator.checks.audit.templates import AuditInputError, Template, TemplateSet, load_files, rendered_template
 
 __all__ = ["AuditInputError", "AuditRule", "Finding", "TemplateSet", "all_rules", "audit_files", "audit_set",
            "audit_templates", "rendered_set"]

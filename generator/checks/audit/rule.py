@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from generator.checks.audit.facts import Facts
-from generator.checks.audit.templates import Res
+from generator.cfn.facts import Facts
+from generator.cfn.templates import Res
 
 
 @dataclass(frozen=True, order=True)

@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from generator.checks.audit.facts import Facts
+from generator.cfn.facts import Facts
 from generator.checks.audit.rule import AuditRule, Finding
 from generator.checks.audit.rules.sec1001_no_wildcard_actions import _as_list, _statements
 

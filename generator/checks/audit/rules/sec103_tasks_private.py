@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from generator.checks.audit.facts import Facts
+from generator.cfn.facts import Facts
 from generator.checks.audit.rule import AuditRule, Finding
 
 

@@ -1,8 +1,8 @@
 from collections.abc import Iterator
 
-from generator.checks.audit.facts import Facts
+from generator.cfn.facts import Facts
+from generator.cfn.templates import Res
 from generator.checks.audit.rule import AuditRule, Finding
-from generator.checks.audit.templates import Res
 
 # Things placed by subnet that have no business in a public subnet (hosts and tasks have their own rules).
 PLACED = {

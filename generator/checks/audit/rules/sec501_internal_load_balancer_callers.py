@@ -1,8 +1,8 @@
 from collections.abc import Iterator
 
-from generator.checks.audit.facts import Facts
+from generator.cfn.facts import Facts
+from generator.cfn.templates import Param
 from generator.checks.audit.rule import AuditRule, Finding
-from generator.checks.audit.templates import Param
 
 
 class InternalLoadBalancerCallers(AuditRule):

@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from generator.checks.audit.facts import Facts
+from generator.cfn.facts import Facts
 from generator.checks.audit.rule import AuditRule, Finding
 
 

@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from generator.checks.audit.facts import Facts
+from generator.cfn.facts import Facts
 from generator.checks.audit.rule import AuditRule, Finding
 
 MODERN = ("TLS13-1-2", "TLS13-1-3", "TLS-1-2", "FS-1-2")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from generator.checks.audit.templates import Lit, Param, Res, TemplateSet, Value
+from generator.cfn.templates import Lit, Param, Res, TemplateSet, Value
 
 WORLD = {"0.0.0.0/0", "::/0"}
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"

@@ -1,4 +1,4 @@
-"""The layout of the YAML this tool renders (generator/render.py): block style, each top-level section
+"""The layout of the YAML this tool renders (generator/cfn/render.py): block style, each top-level section
 key at column 0, everything inside it indented, logical IDs two spaces in. Enough to find a section or a
 resource's line in the text without parsing it. Deliberately cheap to import."""
 

@@ -15,11 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator import layout
-from generator.artifacts import STACK_TYPE
+from generator.cfn import layout
+from generator.cfn.artifacts import STACK_TYPE
 
 if TYPE_CHECKING:
-    from generator.checks.audit.facts import Facts
+    from generator.cfn.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class TemplateSet:
     def facts(self) -> Facts:
         """What the set's resources amount to (security-group rules, subnets, ...), worked out once and
         shared by everything that asks: the audit, the quota on rules per group, the diagram."""
-        from generator.checks.audit.facts import Facts
+        from generator.cfn.facts import Facts
 
         return Facts(self)
 
