@@ -1,0 +1,50 @@
+"""`blueprint diff`: what deploying a change to the generated templates does, resource by resource.
+
+model.py holds what a diff is, reading.py reads template sets from directories, compare.py classifies
+each change by CloudFormation's update behaviour, report.py writes it for a terminal, a pull request or
+a tool.
+"""
+
+from generator.review.diff.compare import diff_apps, diff_directories, diff_templates
+from generator.review.diff.model import (
+    ADDED,
+    FAIL_ON,
+    IN_PLACE,
+    INTERRUPTION,
+    MAY_REPLACE,
+    MODIFIED,
+    REMOVED,
+    REPLACEMENT,
+    Apps,
+    Diff,
+    DiffInputError,
+    ResourceChange,
+)
+from generator.review.diff.reading import build_revision, load_apps, load_templates
+from generator.review.diff.report import as_json, as_markdown, as_text
+from generator.review.diff.values import show_value
+
+__all__ = [
+    "ADDED",
+    "FAIL_ON",
+    "INTERRUPTION",
+    "IN_PLACE",
+    "MAY_REPLACE",
+    "MODIFIED",
+    "REMOVED",
+    "REPLACEMENT",
+    "Apps",
+    "Diff",
+    "DiffInputError",
+    "ResourceChange",
+    "as_json",
+    "as_markdown",
+    "as_text",
+    "build_revision",
+    "diff_apps",
+    "diff_directories",
+    "diff_templates",
+    "load_apps",
+    "load_templates",
+    "show_value",
+]

@@ -1,0 +1,215 @@
+"""What a change sets off elsewhere: replacement cascades through references (across nested stacks),
+nested stacks that update because a child changed, and reachability between security groups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from generator.cfn.artifacts import STACK_TYPE
+from generator.cfn.templates import Res, TemplateSet
+from generator.review.diff.behaviour import classify
+from generator.review.diff.model import (
+    ADDED,
+    IN_PLACE,
+    LAUNCH_TEMPLATE,
+    MISSING,
+    MODIFIED,
+    REMOVED,
+    AppDiff,
+    PropertyChange,
+    ReachChange,
+    ResourceChange,
+    renews,
+)
+from generator.review.diff.values import (
+    Segment,
+    is_function,
+    resource_type,
+    resources_of,
+    show_path,
+    source_of,
+    split_get_att,
+)
+
+
+def cascade(head: TemplateSet, base: Mapping[str, dict[str, Any]], by_key: dict[tuple[str, str], ResourceChange],
+             app: AppDiff) -> None:
+    """Whatever takes the ID of a resource that gets a new one changes with it; replacements spread."""
+    renewed: set[tuple[str, str]] = {key for key, change in by_key.items() if change.new_identity}
+    versions: set[tuple[str, str]] = {  # a launch template's LatestVersionNumber moves on
+        key for key, change in by_key.items()
+        if change.type == LAUNCH_TEMPLATE and any(c.path.startswith("/LaunchTemplateData")
+                                                             for c in change.changes)
+    }
+    existing = [(file, rid, entry) for file, template in head.templates.items()
+                for rid, entry in template.resources.items()
+                if isinstance(entry, dict)
+                and resource_type(resources_of(base.get(file)).get(rid) or {}) == resource_type(entry)]
+
+    def causes(file: str, rid: str, entry: dict[str, Any]) -> dict[tuple[Segment, ...], list[tuple[str, str]]]:
+        found: dict[tuple[Segment, ...], list[tuple[str, str]]] = {}
+        for path, target, attribute in _references(head, file, entry.get("Properties") or {}, ()):
+            if target == (file, rid):
+                continue
+            if target in renewed:
+                cause = ("id", _name(*target))
+            elif target in versions and attribute == "LatestVersionNumber":
+                cause = ("version", _name(*target))
+            else:
+                continue
+            if cause not in found.setdefault(path, []):
+                found[path].append(cause)
+        return found
+
+    growing = True
+    while growing:  # first the fixpoint: which resources end up with a new ID (or launch template version)
+        growing = False
+        for file, rid, entry in existing:
+            for path in causes(file, rid, entry):
+                effect, reason = classify(resource_type(entry), path, {}, {}, entry)
+                if (file, rid) not in renewed and renews(resource_type(entry), effect, reason):
+                    renewed.add((file, rid))
+                    growing = True
+                if resource_type(entry) == LAUNCH_TEMPLATE and path[:1] == ("LaunchTemplateData",) \
+                        and (file, rid) not in versions:
+                    versions.add((file, rid))
+                    growing = True
+    stacks = {stack.file: stack for stack in app.stacks}
+    for file, rid, entry in existing:  # then one pass that records every consequence with all its causes
+        for path, found in causes(file, rid, entry).items():
+            change = by_key.get((file, rid))
+            shown = show_path(path)
+            if change is not None and any(c.path == shown for c in change.changes):
+                continue
+            if change is None:
+                change = by_key[(file, rid)] = ResourceChange(file, rid, resource_type(entry), MODIFIED,
+                                                              source_of(entry))
+                stacks[file].resources.append(change)
+            effect, reason = classify(resource_type(entry), path, {}, {}, entry)
+            value = _at(entry.get("Properties") or {}, path)
+            change.changes.append(PropertyChange(shown, value, value, effect, f"{reason}; {_consequence(found)}",
+                                                 via=", ".join(name for _, name in found)))
+
+
+def _consequence(causes: list[tuple[str, str]]) -> str:
+    ids = [name for kind, name in causes if kind == "id"]
+    versions = [name for kind, name in causes if kind == "version"]
+    parts = []
+    if ids:
+        parts.append(f"{', '.join(ids)} {'gets a new ID' if len(ids) == 1 else 'get new IDs'}")
+    if versions:
+        parts.append(f"takes a new version of {', '.join(versions)}")
+    return " and ".join(parts)
+
+
+def _at(value: Any, path: tuple[Segment, ...]) -> Any:
+    for segment in path:
+        if isinstance(segment, tuple):
+            value = next((item for item in value if isinstance(item, dict)
+                          and str(item.get(segment[0])) == segment[1]), MISSING) if isinstance(value, list) \
+                else MISSING
+        elif isinstance(segment, int):
+            value = value[segment] if isinstance(value, list) and segment < len(value) else MISSING
+        else:
+            value = value.get(segment, MISSING) if isinstance(value, dict) else MISSING
+    return value
+
+
+def _name(file: str, logical_id: str) -> str:
+    return f"{logical_id} ({file})"
+
+
+def _references(templates: TemplateSet, file: str, value: Any, path: tuple[Segment, ...], depth: int = 0
+                ) -> Iterator[tuple[tuple[Segment, ...], tuple[str, str], str | None]]:
+    """(where in `value`, which resource, which attribute) for every resource `value` takes a value of,
+    following parameters into the parent stack and `Outputs.X` into the child."""
+    if depth > 30:
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _references(templates, file, item, (*path, index), depth)
+        return
+    if not isinstance(value, dict):
+        return
+    if is_function(value):
+        (function, argument), = value.items()
+        if function == "Ref" and isinstance(argument, str):
+            yield from _resolve(templates, file, argument, None, path, depth)
+            return
+        if function == "Fn::GetAtt":
+            target, attribute = split_get_att(argument)
+            yield from _resolve(templates, file, target, attribute, path, depth)
+            return
+        if function == "Fn::Sub":
+            text, variables = (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 \
+                else (argument, {})
+            for name in re.findall(r"\$\{([^!}][^}]*)\}", text if isinstance(text, str) else ""):
+                if isinstance(variables, dict) and name in variables:
+                    continue
+                target, _, attribute = name.partition(".")
+                yield from _resolve(templates, file, target, attribute or None, path, depth)
+            if isinstance(variables, dict):
+                yield from _references(templates, file, list(variables.values()), path, depth)
+            return
+        yield from _references(templates, file, argument, path, depth)  # Fn::Join, Fn::Select, ...: same place
+        return
+    for key, item in value.items():
+        yield from _references(templates, file, item, (*path, key), depth)
+
+
+def _resolve(templates: TemplateSet, file: str, name: str, attribute: str | None, path: tuple[Segment, ...],
+             depth: int) -> Iterator[tuple[tuple[Segment, ...], tuple[str, str], str | None]]:
+    template = templates.templates[file]
+    child = templates.children.get((file, name))
+    if child is not None and attribute and attribute.startswith("Outputs."):
+        output = templates.templates[child].outputs.get(attribute.removeprefix("Outputs."))
+        if isinstance(output, dict):
+            for _, target, inner in _references(templates, child, output.get("Value"), (), depth + 1):
+                yield path, target, inner
+        return
+    if name in template.resources:
+        yield path, (file, name), attribute
+        return
+    parent = templates.parents.get(file)
+    if name in template.parameters and parent is not None:
+        parent_file, stack_id = parent
+        passed = templates.properties(Res(parent_file, stack_id)).get("Parameters") or {}
+        if isinstance(passed, dict) and name in passed:
+            for _, target, inner in _references(templates, parent_file, passed[name], (), depth + 1):
+                yield path, target, inner
+
+
+def note_nested_updates(head: TemplateSet, app: AppDiff) -> None:
+    """A nested stack whose template changed is updated, in place, even when its own properties did not."""
+    changed = {stack.file for stack in app.stacks if stack.status == MODIFIED and stack.changed}
+    stacks = {stack.file: stack for stack in app.stacks}
+    for (parent, stack_id), child in sorted(head.children.items()):
+        if child not in changed or parent not in stacks or stacks[parent].status != MODIFIED:
+            continue
+        existing = next((r for r in stacks[parent].resources if r.logical_id == stack_id), None)
+        if existing is not None and existing.action != MODIFIED:
+            continue
+        entry = head.templates[parent].resources.get(stack_id) or {}
+        if existing is None:
+            existing = ResourceChange(parent, stack_id, STACK_TYPE, MODIFIED, source_of(entry))
+            stacks[parent].resources.append(existing)
+        url = (entry.get("Properties") or {}).get("TemplateURL")
+        existing.changes.append(PropertyChange("/TemplateURL", url, url, IN_PLACE,
+                                               f"nested stack update: {child} changed", via=None))
+
+
+def reachability_changes(base: TemplateSet, head: TemplateSet) -> list[ReachChange]:
+    """Paths opened or closed; actors are matched by identity, so a relabelled one (the hosts gain a
+    service) is not a change."""
+    from generator.review.diagram import reachability
+
+    def rows(templates: TemplateSet) -> dict[tuple[str, str, str], tuple[str, str]]:
+        found = reachability(templates) if templates.templates else []
+        return {(r.source.key, r.target.key, r.ports): (r.source.label, r.target.label) for r in found}
+
+    before, after = rows(base), rows(head)
+    changes = [ReachChange(ADDED, *after[key], key[2]) for key in after if key not in before]
+    changes += [ReachChange(REMOVED, *before[key], key[2]) for key in before if key not in after]
+    return sorted(changes, key=lambda c: (c.source, c.target, c.action))
