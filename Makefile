@@ -17,11 +17,13 @@ templates: $(STAMP)
 
 test: $(TEST_STAMP) $(SCAN_STAMP)
 	$(BIN)/ruff check generator tests
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory scan
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check generator tests
+	$(BIN)/lint-imports
 
 check: $(STAMP)
 	$(BIN)/blueprint check $(BLUEPRINTS)
