@@ -10,7 +10,7 @@ SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed
 CHECKOV := $(SCAN_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet
 
-.PHONY: templates test lint check scan bench schema clean
+.PHONY: templates test lint check scan bench schema docs clean
 
 templates: $(STAMP)
 	$(BIN)/blueprint build $(BLUEPRINTS)
@@ -38,6 +38,12 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/blueprint schema > schema/blueprint.schema.json
+
+# The generated references: the blueprint format from the model, the audit from its rule classes
+# (tests/test_docs.py fails while either is stale).
+docs: $(STAMP)
+	$(BIN)/blueprint schema --markdown > docs/blueprint.md
+	$(BIN)/python -m generator.checks.audit.reference > docs/audit.md
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

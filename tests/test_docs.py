@@ -7,6 +7,9 @@ from pathlib import Path
 
 from generator.blueprint.model import Blueprint
 from generator.blueprint.reference import reference_markdown
+from generator.checks.audit import all_rules
+from generator.checks.audit import reference as audit_reference
+from generator.checks.audit.reference import audit_markdown
 from generator.stacks.scanner import ALLOWED_SKIPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +26,45 @@ def test_reference_documents_every_key_of_every_block() -> None:
         assert f"| `{name}` |" in text
     for name in ("allowed_cidrs", "client_cidr", "requests_per_target", "ssl_policy", "grace_seconds", "volume_gb"):
         assert f"| `{name}` |" in text
+
+
+def test_audit_reference_is_current() -> None:
+    committed = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    assert committed == audit_markdown(), f"run `make docs` or `{audit_reference.COMMAND}`"
+    assert audit_reference.COMMAND in committed.split("-->")[0], "the header says how to regenerate the page"
+
+
+def test_audit_reference_documents_every_rule_from_its_class() -> None:
+    """Each rule's row (id, title, SPEC item, reason) and note come from the class, so a new rule is a new row."""
+    text = audit_markdown()
+    for rule in all_rules():
+        assert f"| {rule.id} | {rule.title} | {rule.invariant} | {rule.reason} |" in text
+        if rule.description:
+            assert f"- **{rule.id}**: " in text
+            assert _prose(text).count(rule.description) == 1, f"the note of {rule.id}"
+
+
+def test_audit_reference_follows_the_rules_it_is_given() -> None:
+    rules = all_rules()
+    without_first = audit_markdown(rules[1:])
+    assert f"| {rules[0].id} |" in audit_markdown(rules)
+    assert f"| {rules[0].id} |" not in without_first
+    errors_only = [rule for rule in rules if rule.level == "error"]
+    assert "every rule is `error` (it fails the build)." in _prose(audit_markdown(errors_only))
+    warned = [rule.id for rule in rules if rule.level == "warning"]
+    assert warned and f"(it fails the build) except {warned[0]}," in _prose(audit_markdown(rules))
+
+
+def test_audit_reference_prose_names_only_rules_that_exist() -> None:
+    """The hand-written prose and the notes cross-refer to rules by id; a renamed or removed rule fails here."""
+    known = {rule.id for rule in all_rules()}
+    named = set(re.findall(r"\bSEC\d+\b", audit_markdown()))
+    assert named - known == set()
+
+
+def _prose(markdown: str) -> str:
+    """The text with its line wrapping undone."""
+    return " ".join(markdown.split())
 
 
 def test_scanner_skips_are_all_documented_with_their_reasons() -> None:

@@ -50,3 +50,19 @@ def _table_rows(markdown: str) -> list[list[str]]:
         if line.startswith("|") and re.fullmatch(r"SEC\d+", cells[0]):
             rows.append(cells)
     return rows
+
+
+def test_each_rule_is_one_module_named_by_its_id() -> None:
+    """One file per rule, `secNNN_<what>.py`: all_rules() finds it there, and docs/audit.md is generated from it."""
+    modules = sorted(type(rule).__module__.rsplit(".", 1)[1] for rule in RULES)
+    assert len(modules) == len(set(modules)), "a module holds more than one rule"
+    for rule in RULES:
+        assert type(rule).__module__.rsplit(".", 1)[1].startswith(f"{rule.id.lower()}_")
+
+
+def test_a_rule_that_does_not_fail_the_build_says_why() -> None:
+    """The docs' level sentence points to the note of every warning-level rule for the reason."""
+    lenient = [rule for rule in RULES if rule.level != "error"]
+    assert lenient, "SEC901 (flow logs off) is a warning"
+    for rule in lenient:
+        assert f"`{rule.level}`" in rule.description, f"{rule.id} says in its description why it is a {rule.level}"

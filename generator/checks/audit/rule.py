@@ -1,7 +1,8 @@
 """The shape of a posture rule, after cfn-lint's: an id, a title, the reason, and a check.
 
 Adding a rule means adding one module under `rules/` with one subclass of `AuditRule`, and a
-template set in the mutation corpus that breaks it.
+template set in the mutation corpus that breaks it. The class is also the rule's documentation:
+docs/audit.md is generated from these attributes (`reference.py`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ class AuditRule:
     title: ClassVar[str]
     reason: ClassVar[str]  # why it matters, in one sentence
     invariant: ClassVar[str]  # the SPEC section 5 item it enforces
+    # "error" fails the build; a "warning" is printed, and its description says why it may stand.
     level: ClassVar[str] = "error"
+    # Markdown for the rule's note in docs/audit.md: how it reads the templates and what it leaves out,
+    # when the title and reason do not say it all. Empty: no note.
+    description: ClassVar[str] = ""
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         raise NotImplementedError

@@ -12,6 +12,9 @@ class PublicLoadBalancerPorts(AuditRule):
     reason = "Every other open port on an internet-facing group is a door nobody is watching; port 80 stays " \
              "only to redirect to HTTPS, or when there is no certificate."
     invariant = "5.3"
+    description = ("A plain HTTP listener counts as forwarding when its default action or any of its listener "
+                   "rules forwards rather than redirects to HTTPS. The rule checks ports, not that the sources "
+                   "are the service's `allowed_cidrs`.")
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         for balancer in facts.load_balancers:

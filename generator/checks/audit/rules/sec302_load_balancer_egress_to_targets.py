@@ -11,6 +11,8 @@ class LoadBalancerEgressToTargets(AuditRule):
     reason = "A load balancer that may send anywhere turns a compromised listener rule into a path to " \
              "everything in the VPC."
     invariant = "5.3"
+    description = ("It checks the peer group, not the port range. The placeholder egress rule that matches no "
+                   "traffic (see SEC701) sends nowhere and passes.")
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         targets = facts.groups_with("hosts") | facts.groups_with("tasks")

@@ -11,6 +11,8 @@ class InternalLoadBalancerCallers(AuditRule):
     reason = "An internal service reachable from a whole network is reachable by everything in it, not just " \
              "by the services that need it."
     invariant = "5.5"
+    description = ("It checks that an internal load balancer admits only groups of services, not that they are "
+                   "exactly the ones whose `talks_to` names it.")
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         callers = facts.groups_with("hosts") | facts.groups_with("tasks")

@@ -24,6 +24,8 @@ class EncryptedVolumes(AuditRule):
     title = "EBS volumes are encrypted"
     reason = "An unencrypted volume or snapshot leaks everything on it to whoever gets a copy."
     invariant = "5.8"
+    description = ("It also fails a launch template that maps no EBS volume: the root volume then takes the AMI "
+                   "snapshot's settings, unencrypted for the public ECS and Amazon Linux AMIs.")
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         for ref, properties in facts.set.each("AWS::EC2::LaunchTemplate"):
