@@ -21,7 +21,7 @@ from generator.cfn.ids import logical_id
 from generator.stacks.application import CLUSTER, NETWORK, service_filename
 from generator.stacks.common import apply_tags, new_template
 from generator.stacks.iam import POLICY_VERSION, service_role
-from generator.stacks.launch_role import launch_statements
+from generator.stacks.launch_role import grants_any_resource, launch_statements
 from generator.stacks.scanner import skip_scanner_checks
 
 CATALOG = "catalog.yaml"
@@ -118,7 +118,7 @@ def _launch_role(template: Template, blueprint: Blueprint, types: list[str]) -> 
         policy = template.add_resource(skip_scanner_checks(iam.ManagedPolicy(
             f"LaunchPolicy{index}", Description=f"Launching {blueprint.name} products, part {index}",
             PolicyDocument={"Version": POLICY_VERSION, "Statement": statements},
-        ), *(("CKV_AWS_109", "CKV_AWS_111") if index > 1 else ())))
+        ), *(("CKV_AWS_111",) if grants_any_resource(statements) else ())))
         names.append(Ref(policy))
     role.ManagedPolicyArns = names
     return role

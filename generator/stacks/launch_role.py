@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from awacs.aws import Action, Allow, Condition, Statement, StringEquals
 from troposphere import Sub
@@ -63,13 +64,18 @@ def expand(action: str) -> list[str]:
 
 
 @cache
-def _iam_actions() -> dict[str, frozenset[str]]:
-    """IAM's actions by service prefix, lower-cased, from the data cfn-lint checks policies with."""
+def _iam_data() -> dict[str, Any]:
+    """IAM's services by prefix: their actions (lower-cased) with the resource types each can be limited
+    to, and those resource types' ARN formats; the data cfn-lint checks policies with."""
     from cfnlint.data import AdditionalSpecs
     from cfnlint.helpers import load_resource
 
-    services = load_resource(AdditionalSpecs, "Policies.json")
-    return {prefix: frozenset(spec.get("Actions", {})) for prefix, spec in services.items()}
+    return dict(load_resource(AdditionalSpecs, "Policies.json"))
+
+
+@cache
+def _iam_actions() -> dict[str, frozenset[str]]:
+    return {prefix: frozenset(spec.get("Actions", {})) for prefix, spec in _iam_data().items()}
 
 
 def is_iam_action(action: str) -> bool:
@@ -88,42 +94,115 @@ def launch_actions(resource_types: Iterable[str]) -> list[str]:
 
 
 def launch_statements(resource_types: Iterable[str], bucket_parameter: str) -> list[list[Statement]]:
-    """Policy documents' statements, split so each fits a managed policy. IAM actions are limited to
-    this account's IAM resources; SSM reads to AWS's public parameters (the AMIs); everything else
-    applies to resources whose names CloudFormation generates, so it cannot be narrowed further."""
+    """Policy documents' statements, split so each fits a managed policy.
+
+    Every action is scoped as tightly as its resources' names allow. IAM and S3 resources get names
+    CloudFormation makes from the stack's name, and Service Catalog names every stack it launches
+    `SC-<account>-pp-<id>` (nested stacks and their resources start the same way), so roles, instance
+    profiles and buckets are limited to that prefix: the role cannot touch any other role or bucket in
+    the account, so it cannot give itself or anyone else more. Other actions are limited to this
+    account's and region's resources of their service (their ARN formats come from the IAM data cfn-lint
+    ships). Only actions AWS grants on no resource ARN at all keep `*`, in statements of their own."""
     documents: list[list[Statement]] = [[
         Statement(Sid="ReadPublishedTemplates", Effect=Allow, Action=[Action("s3", "GetObject")],
                   Resource=[Sub(f"arn:${{AWS::Partition}}:s3:::${{{bucket_parameter}}}/*")]),
         Statement(Sid="ReadPublicAmiParameters", Effect=Allow, Action=[Action("ssm", "GetParameters")],
                   Resource=[Sub("arn:${AWS::Partition}:ssm:${AWS::Region}::parameter/aws/service/*")]),
-        Statement(Sid="PassRolesToTheirServices", Effect=Allow, Action=[Action("iam", "PassRole")],
-                  Resource=[Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*")],
+        Statement(Sid="PassLaunchedRolesToTheirServices", Effect=Allow, Action=[Action("iam", "PassRole")],
+                  Resource=[Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{LAUNCHED_NAMES}")],
                   Condition=Condition(StringEquals("iam:PassedToService", list(PASSED_TO)))),
     ]]
-    actions = launch_actions(resource_types)
-    scoped = {
-        "iam": [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
-                Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*"),
-                Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*")],
-    }
-    for service, resources in scoped.items():
-        group = [a for a in actions if a.startswith(f"{service}:")]
-        if group:
-            documents[0].append(Statement(Sid=f"Manage{service.upper()}InThisAccount", Effect=Allow,
-                                          Action=[Action(*a.split(":", 1)) for a in group], Resource=resources))
-    chunk: list[str] = []
-    size = 0
-    for action in (a for a in actions if a.split(":", 1)[0] not in scoped):
-        if size + len(action) + 4 > MAX_POLICY_CHARACTERS and chunk:
-            documents.append([_statement(chunk, len(documents))])
-            chunk, size = [], 0
-        chunk.append(action)
-        size += len(action) + 4
-    if chunk:
-        documents.append([_statement(chunk, len(documents))])
+    by_scope: dict[str, list[str]] = {}
+    for action in launch_actions(resource_types):
+        by_scope.setdefault(_scope(action), []).append(action)
+    unscoped = by_scope.pop(ANY_RESOURCE, [])
+    for scopes in (sorted(by_scope), [ANY_RESOURCE] if unscoped else []):  # `*` in documents of its own
+        chunk: list[Statement] = []
+        size = 0
+        for scope in scopes:
+            for part in _split(unscoped if scope == ANY_RESOURCE else by_scope[scope]):
+                length = len(scope) + sum(len(action) + 4 for action in part) + 200
+                if size + length > MAX_POLICY_CHARACTERS and chunk:
+                    documents.append(chunk)
+                    chunk, size = [], 0
+                chunk.append(_statement(scope, part, len(chunk)))
+                size += length
+        if chunk:
+            documents.append(chunk)
     return documents
 
 
-def _statement(actions: list[str], index: int) -> Statement:
-    return Statement(Sid=f"ManageTheProductsResources{index}", Effect=Allow,
-                     Action=[Action(*action.split(":", 1)) for action in actions], Resource=["*"])
+# What Service Catalog names a launched stack, and CloudFormation the resources it names after it
+# (bucket names are the same in lower case; the account id has no letters).
+LAUNCHED_NAMES = "SC-${AWS::AccountId}-pp-*"
+LAUNCHED_BUCKETS = "sc-${AWS::AccountId}-pp-*"
+ANY_RESOURCE = "*"
+# Resources CloudFormation names after the launched stack: IAM's and S3's, whose names are the only handle.
+NAMED_AFTER_THE_STACK = {
+    "iam": ("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + LAUNCHED_NAMES,
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/" + LAUNCHED_NAMES,
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/" + LAUNCHED_NAMES),
+    "s3": ("arn:${AWS::Partition}:s3:::" + LAUNCHED_BUCKETS, "arn:${AWS::Partition}:s3:::" + LAUNCHED_BUCKETS + "/*"),
+}
+
+
+def _scope(action: str) -> str:
+    """The resources an action is granted on, as one key: a service's own launched names, this account's
+    and region's ARNs of the service (space-separated prefixes), or `*` where AWS has no resource-level
+    permission for it."""
+    service, _, name = action.partition(":")
+    if service in NAMED_AFTER_THE_STACK:
+        return service
+    formats = _arn_formats(service, name)
+    if not formats:
+        return ANY_RESOURCE
+    # arn:PARTITION:SERVICE:REGION:ACCOUNT of each format (some have no region or account, e.g. AWS's pools)
+    return " ".join(sorted({":".join(fmt.split(":")[:5]) for fmt in formats}))
+
+
+@cache
+def _arn_formats(service: str, name: str) -> tuple[str, ...]:
+    """The ARN formats of the resource types an action can be limited to (none: `*` only)."""
+    spec = _iam_data().get(service.lower(), {})
+    resources = (spec.get("Actions", {}).get(name.lower()) or {}).get("Resources") or []
+    known = spec.get("Resources", {})
+    return tuple(fmt for resource in resources
+                 for fmt in (known.get(resource.rstrip("*")) or {}).get("ARNFormats", []))
+
+
+def _resources(scope: str) -> list[Sub | str]:
+    if scope == ANY_RESOURCE:
+        return [ANY_RESOURCE]
+    if scope in NAMED_AFTER_THE_STACK:
+        return [Sub(arn) for arn in NAMED_AFTER_THE_STACK[scope]]
+    return [Sub(prefix.replace("${Partition}", "${AWS::Partition}").replace("${Region}", "${AWS::Region}")
+                .replace("${Account}", "${AWS::AccountId}") + ":*") for prefix in scope.split(" ")]
+
+
+def _split(actions: list[str]) -> list[list[str]]:
+    """Actions in runs that fit one policy document each."""
+    runs: list[list[str]] = [[]]
+    size = 0
+    for action in actions:
+        if size + len(action) + 4 > MAX_POLICY_CHARACTERS - 400 and runs[-1]:
+            runs.append([])
+            size = 0
+        runs[-1].append(action)
+        size += len(action) + 4
+    return runs
+
+
+def grants_any_resource(statements: list[Statement]) -> bool:
+    """Whether a document holds the actions AWS grants on no resource ARN (on `*`)."""
+    return any(statement.Resource == [ANY_RESOURCE] for statement in statements)
+
+
+def _statement(scope: str, actions: list[str], index: int) -> Statement:
+    if scope == ANY_RESOURCE:
+        sid = f"NoResourceLevelPermissions{index}"
+    elif scope in NAMED_AFTER_THE_STACK:
+        sid = f"{scope.capitalize()}NamedAfterLaunchedStacks{index}"
+    else:
+        sid = "".join(word.capitalize() for word in scope.split(":")[2].split("-")) + f"InThisAccount{index}"
+    return Statement(Sid=sid, Effect=Allow, Action=[Action(*action.split(":", 1)) for action in actions],
+                     Resource=_resources(scope))

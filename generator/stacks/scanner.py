@@ -22,12 +22,10 @@ ALLOWED_SKIPS: dict[str, str] = {
                   "access.bastion.allowed_cidrs.",
     "CKV_AWS_18": "This bucket receives the load balancers' access logs; logging its own access would log "
                   "into itself.",
-    "CKV_AWS_109": "The Service Catalog launch role creates the products' resources (bucket policies, roles), "
-                   "whose names CloudFormation generates, so they cannot be named in advance; its actions are "
-                   "exactly those the resource types' handlers need, and IAM ones are limited to this account.",
-    "CKV_AWS_111": "The Service Catalog launch role creates the products' resources, whose names CloudFormation "
-                   "generates, so its write actions cannot name them in advance; the actions themselves are "
-                   "exactly those the resource types' handlers need.",
+    "CKV_AWS_111": "Only the launch role's actions that AWS grants on no resource ARN at all (they accept only "
+                   "`*`, such as application-autoscaling:RegisterScalableTarget or logs:PutResourcePolicy) are "
+                   "in this policy; every other action is limited to launched stacks' names or to this "
+                   "account and region.",
     "CKV_AWS_145": "Load balancer access logs can only be delivered to buckets encrypted with S3-managed keys "
                    "(SSE-S3), which this bucket uses.",
 }

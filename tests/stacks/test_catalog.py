@@ -184,3 +184,37 @@ def test_the_catalog_limit_the_loader_enforces_is_the_builder_s() -> None:
     assert 1 + len(launch_statements(sorted(types), "Bucket")) <= LAUNCH_ROLE_RESOURCES
     with pytest.raises(BlueprintErrors, match="catalog: needs up to"):
         _documents(blueprint(largest + 1))
+
+
+def _launch_statements(catalog: dict) -> list[tuple[str, dict]]:
+    return [(policy_id, statement) for policy_id, policy in _resources(catalog, "AWS::IAM::ManagedPolicy").items()
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_the_launch_role_writes_only_the_roles_and_buckets_of_launched_stacks(shop: dict[str, dict]) -> None:
+    """Not account-admin: IAM and S3 actions reach only what Service Catalog launches (SC-<account>-pp-*)."""
+    for _, statement in _launch_statements(shop[CATALOG]):
+        services = {action.split(":")[0] for action in statement["Action"]}
+        if services & {"iam", "s3"} and statement["Sid"] != "ReadPublishedTemplates":
+            assert services <= {"iam"} or services <= {"s3"}, statement["Sid"]
+            arns = [resource["Fn::Sub"] for resource in statement["Resource"]]
+            prefix = ":s3:::sc-${AWS::AccountId}-pp-*" if services == {"s3"} else "/SC-${AWS::AccountId}-pp-*"
+            assert arns and all(prefix in arn for arn in arns), (statement["Sid"], arns)
+
+
+def test_only_actions_without_resource_level_permissions_are_granted_on_everything(shop: dict[str, dict]) -> None:
+    from generator.stacks.launch_role import _arn_formats
+
+    unscoped = [a for _, s in _launch_statements(shop[CATALOG]) if s["Resource"] == ["*"] for a in s["Action"]]
+    assert unscoped, "application-autoscaling and logs have actions with no resource-level permission"
+    for action in unscoped:
+        assert _arn_formats(*action.split(":", 1)) == (), action
+    scoped = [s for _, s in _launch_statements(shop[CATALOG]) if s["Resource"] != ["*"]]
+    assert all("*" not in s["Resource"] for s in scoped)
+
+
+def test_only_the_policy_granting_on_everything_skips_checkov_111(shop: dict[str, dict]) -> None:
+    for policy in _resources(shop[CATALOG], "AWS::IAM::ManagedPolicy").values():
+        skips = {skip["id"] for skip in policy.get("Metadata", {}).get("checkov", {}).get("skip", [])}
+        on_everything = any(s["Resource"] == ["*"] for s in policy["Properties"]["PolicyDocument"]["Statement"])
+        assert skips == ({"CKV_AWS_111"} if on_everything else set())
