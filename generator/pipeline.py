@@ -13,6 +13,7 @@ from typing import Any
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
 from generator.cfn.render import render_data, to_data
+from generator.cfn.stackfiles import CATALOG, ROOT
 from generator.checks.audit import Finding, TemplateSet, audit_set, rendered_set
 from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import Linter, LintFinding
@@ -20,9 +21,8 @@ from generator.checks.quotas import QuotaFinding, check_quotas
 from generator.deploy.parameters import PARAMETERS, parameters_file
 from generator.output import MARKER, staged
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
-from generator.review.sourcemap import add_sources
-from generator.stacks.application import ROOT, build_templates
-from generator.stacks.catalog import CATALOG, build_catalog
+from generator.stacks.application import build_templates
+from generator.stacks.catalog import build_catalog
 
 
 class ValidationFailed(Exception):
@@ -62,7 +62,6 @@ def _templates(blueprint: Blueprint, *, render: bool) -> tuple[dict[str, dict[st
     if blueprint.catalog is not None:
         # The catalog points at the other templates' content-addressed keys, so it comes after them.
         catalog = build_catalog(blueprint, data, rendered)
-        add_sources(blueprint, {CATALOG: catalog})
         data[CATALOG] = to_data(catalog)
         if render:
             rendered[CATALOG] = render_data(data[CATALOG])

@@ -9,6 +9,7 @@ from difflib import get_close_matches
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
 from generator.cfn.ids import logical_id
+from generator.cfn.stackfiles import catalog_products
 from generator.subnets import max_azs
 
 Problem = tuple[KeyPath, str]
@@ -18,9 +19,8 @@ NAT_FREE_ENDPOINTS = {"s3", "ecr", "ecs", "logs"}
 
 # What catalog.yaml holds (generator/stacks/catalog.py): a portfolio, one association per principal,
 # the launch role with its policies (at most LAUNCH_ROLE_RESOURCES of them: a test holds the builder to
-# it), and per product (the application, network, cluster, each service) the product, its portfolio
-# association and its launch constraint. CloudFormation allows 500 resources per template.
-CATALOG_FIXED_PRODUCTS = 3
+# it), and per product (cfn.stackfiles.catalog_products: the application, its pieces, each service) the
+# product, its portfolio association and its launch constraint. CloudFormation allows 500 resources per template.
 RESOURCES_PER_PRODUCT = 3
 LAUNCH_ROLE_RESOURCES = 10
 MAX_TEMPLATE_RESOURCES = 500
@@ -279,7 +279,7 @@ def catalog_fits_one_template(blueprint: Blueprint) -> Iterator[Problem]:
     catalog = blueprint.catalog
     if catalog is None:
         return
-    products = CATALOG_FIXED_PRODUCTS + len(blueprint.services)
+    products = catalog_products(len(blueprint.services))
     resources = (1 + len(catalog.principals) + (0 if catalog.local_role_name else LAUNCH_ROLE_RESOURCES)
                  + RESOURCES_PER_PRODUCT * products)
     if resources > MAX_TEMPLATE_RESOURCES:

@@ -20,9 +20,9 @@ import yaml
 
 from generator.cfn.artifacts import ROOT, STACK_TYPE, artifact_keys, child_key, normalized_prefix
 from generator.cfn.render import render_data
+from generator.cfn.stackfiles import CATALOG
 from generator.deploy.aws import Aws, DeployError, aws_errors, error_code, quick_create_link, template_url
 from generator.output import is_template
-from generator.stacks.catalog import CATALOG
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from generator.blueprint.model import Blueprint
 from generator.cfn.facts import WORLD, SgRule
+from generator.cfn.stackfiles import SERVICE, template_kind
 from generator.cfn.templates import Param, Res, TemplateSet, Value
-from generator.review.sourcemap import template_kind
 
 ARCHITECTURE = "ARCHITECTURE.md"
 INTERNET = "internet"
@@ -190,7 +190,7 @@ class _Graph:
 
 def _service(file: str) -> str | None:
     kind, service = template_kind(file.rsplit("/", 1)[-1])
-    return service if kind == "service" else None
+    return service if kind == SERVICE else None
 
 
 def _key(*parts: str) -> str:

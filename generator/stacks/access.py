@@ -17,8 +17,17 @@ from generator.stacks.common import apply_tags, log_group, new_template, tags_wi
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
 from generator.stacks.instances import launch_template_data
+from generator.stacks.parameters import (
+    BASTION_IMAGE_ID,
+    HOST_SECURITY_GROUP,
+    PRIVATE_SUBNETS,
+    PUBLIC_SUBNETS,
+    VPC_CIDR,
+    VPC_ID,
+)
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
+from generator.stacks.sources import from_blueprint
 
 BASTION_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 SSH = 22
@@ -36,44 +45,46 @@ def hosts_accept_ssh(blueprint: Blueprint) -> bool:
 def build_access(blueprint: Blueprint) -> Template:
     template = new_template(blueprint, "operator access: SSH bastion and/or Client VPN")
     template.add_parameter([
-        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The VPC operators reach into"),
-        Parameter("VpcCidr", Type="String", Description="IPv4 block of the VPC",
+        Parameter(VPC_ID, Type="AWS::EC2::VPC::Id", Description="The VPC operators reach into"),
+        Parameter(VPC_CIDR, Type="String", Description="IPv4 block of the VPC",
                   AllowedPattern=r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$"),
     ])
     if hosts_accept_ssh(blueprint):
         template.add_parameter(Parameter(
-            "HostSecurityGroup", Type="AWS::EC2::SecurityGroup::Id",
+            HOST_SECURITY_GROUP, Type="AWS::EC2::SecurityGroup::Id",
             Description="Security group of the ECS hosts, which admits SSH from operator groups",
         ))
     access = blueprint.access
     if access.bastion is not None:
-        _add_bastion(template, blueprint, access.bastion)
+        with from_blueprint(template, "access.bastion"):
+            _add_bastion(template, blueprint, access.bastion)
     if access.vpn is not None:
-        _add_vpn(template, blueprint, access.vpn)
+        with from_blueprint(template, "access.vpn"):
+            _add_vpn(template, blueprint, access.vpn)
     return apply_tags(make_console_friendly(template), blueprint)
 
 
 def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> None:
     template.add_parameter([
-        Parameter("PublicSubnets", Type="List<AWS::EC2::Subnet::Id>",
+        Parameter(PUBLIC_SUBNETS, Type="List<AWS::EC2::Subnet::Id>",
                   Description="Public subnets the bastion may run in"),
-        Parameter("BastionImageId", Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=BASTION_AMI,
+        Parameter(BASTION_IMAGE_ID, Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=BASTION_AMI,
                   Description="SSM parameter holding the bastion's AMI (Amazon Linux 2023)"),
     ])
     group = security_group(template, "BastionSecurityGroup",
-                           "SSH bastion: TCP 22 from the allowed networks only", Ref("VpcId"))
+                           "SSH bastion: TCP 22 from the allowed networks only", Ref(VPC_ID))
     for index, cidr in enumerate(bastion.allowed_cidrs, start=1):
         allow_in(template, f"BastionSecurityGroupSshIn{index}", group, SSH,
                  f"SSH from allowed network {cidr}", cidr=cidr)
     allow_out(template, "BastionSecurityGroupSshToVpc", group, SSH, "SSH onward into the VPC only",
-              cidr=Ref("VpcCidr"))
+              cidr=Ref(VPC_CIDR))
     managed = []
     if blueprint.access.ssm:
         managed.append("AmazonSSMManagedInstanceCore")
         allow_out(template, "BastionSecurityGroupHttpsOut", group, 443,
                   "HTTPS to SSM Session Manager", cidr="0.0.0.0/0")
     if hosts_accept_ssh(blueprint):
-        allow_in(template, "HostSecurityGroupSshFromBastion", Ref("HostSecurityGroup"), SSH,
+        allow_in(template, "HostSecurityGroupSshFromBastion", Ref(HOST_SECURITY_GROUP), SSH,
                  "SSH from the bastion only", source=group)
 
     role = service_role(template, "BastionRole", "ec2.amazonaws.com",
@@ -81,7 +92,7 @@ def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> 
     profile = instance_profile(template, "BastionInstanceProfile", role)
     # The bastion is the one instance that faces the internet, so it needs a public address.
     data = launch_template_data(
-        blueprint, name="bastion", image=Ref("BastionImageId"), instance_type=bastion.instance_type,
+        blueprint, name="bastion", image=Ref(BASTION_IMAGE_ID), instance_type=bastion.instance_type,
         profile=profile, group=group, volume_gb=8, public_ip=True,
         user_data="#!/bin/bash\ndnf -y update --security\n", key_name=bastion.key_name,
     )
@@ -90,7 +101,7 @@ def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> 
     auto_scaling = template.add_resource(autoscaling.AutoScalingGroup(
         "BastionAutoScalingGroup",
         MinSize="1", MaxSize="1",
-        VPCZoneIdentifier=Ref("PublicSubnets"),
+        VPCZoneIdentifier=Ref(PUBLIC_SUBNETS),
         LaunchTemplate=autoscaling.LaunchTemplateSpecification(
             LaunchTemplateId=Ref(launch_template), Version=GetAtt(launch_template, "LatestVersionNumber"),
         ),
@@ -109,15 +120,15 @@ def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> 
 
 def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
     template.add_parameter(Parameter(
-        "PrivateSubnets", Type="List<AWS::EC2::Subnet::Id>",
+        PRIVATE_SUBNETS, Type="List<AWS::EC2::Subnet::Id>",
         Description="Private subnets the VPN endpoint is associated with",
     ))
     group = security_group(template, "VpnSecurityGroup",
-                           "Client VPN: what VPN clients may reach in the VPC", Ref("VpcId"))
+                           "Client VPN: what VPN clients may reach in the VPC", Ref(VPC_ID))
     allow_out(template, "VpnSecurityGroupSshToVpc", group, SSH, "SSH from VPN clients into the VPC",
-              cidr=Ref("VpcCidr"))
+              cidr=Ref(VPC_CIDR))
     if hosts_accept_ssh(blueprint):
-        allow_in(template, "HostSecurityGroupSshFromVpn", Ref("HostSecurityGroup"), SSH,
+        allow_in(template, "HostSecurityGroupSshFromVpn", Ref(HOST_SECURITY_GROUP), SSH,
                  "SSH from Client VPN users only", source=group)
     vpn_logs = log_group(template, "VpnLogGroup")
     endpoint = template.add_resource(ec2.ClientVpnEndpoint(
@@ -133,7 +144,7 @@ def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
         ConnectionLogOptions=ec2.ConnectionLogOptions(Enabled=True, CloudwatchLogGroup=Ref(vpn_logs)),
         SplitTunnel=True,
         TransportProtocol="udp",
-        VpcId=Ref("VpcId"),
+        VpcId=Ref(VPC_ID),
         SecurityGroupIds=[GetAtt(group, "GroupId")],
         TagSpecifications=[ec2.TagSpecifications(
             ResourceType="client-vpn-endpoint", Tags=tags_with_name(blueprint, "vpn"),
@@ -142,10 +153,10 @@ def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
     for index in range(blueprint.az_count):
         template.add_resource(ec2.ClientVpnTargetNetworkAssociation(
             f"VpnSubnetAssociation{index + 1}", ClientVpnEndpointId=Ref(endpoint),
-            SubnetId=Select(index, Ref("PrivateSubnets")),
+            SubnetId=Select(index, Ref(PRIVATE_SUBNETS)),
         ))
     template.add_resource(ec2.ClientVpnAuthorizationRule(
-        "VpnAuthorizeVpc", ClientVpnEndpointId=Ref(endpoint), TargetNetworkCidr=Ref("VpcCidr"),
+        "VpnAuthorizeVpc", ClientVpnEndpointId=Ref(endpoint), TargetNetworkCidr=Ref(VPC_CIDR),
         AuthorizeAllGroups=True, Description="VPN clients may reach the VPC",
     ))
     template.add_output([

@@ -18,13 +18,16 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, iam, serv
 from generator.blueprint.model import Blueprint, Catalog
 from generator.cfn.artifacts import child_key, content_id, release_id, root_key
 from generator.cfn.ids import logical_id
-from generator.stacks.application import CLUSTER, NETWORK, service_filename
+from generator.cfn.stackfiles import CATALOG, ROOT
 from generator.stacks.common import apply_tags, new_template
 from generator.stacks.iam import POLICY_VERSION, service_role
 from generator.stacks.launch_role import grants_any_resource, launch_statements
+from generator.stacks.registry import CATALOG_STACK, KINDS
 from generator.stacks.scanner import skip_scanner_checks
+from generator.stacks.sources import check_sources, from_blueprint
 
-CATALOG = "catalog.yaml"
+__all__ = ["BUCKET", "CATALOG", "PREFIX", "build_catalog"]
+
 BUCKET = "TemplateBucket"
 PREFIX = "TemplatePrefix"
 
@@ -47,6 +50,13 @@ def build_catalog(blueprint: Blueprint, documents: Mapping[str, dict[str, Any]],
         "ParameterGroups": [{"Label": {"default": "Published templates"}, "Parameters": [BUCKET, PREFIX]}],
         "ParameterLabels": {BUCKET: {"default": "Template bucket"}, PREFIX: {"default": "Key prefix"}},
     }})
+    with from_blueprint(template, CATALOG_STACK.source()):  # all of catalog.yaml is the catalog block's
+        _add_portfolio(template, blueprint, catalog, documents, templates)
+    return check_sources(CATALOG, apply_tags(template, blueprint))
+
+
+def _add_portfolio(template: Template, blueprint: Blueprint, catalog: Catalog,
+                   documents: Mapping[str, dict[str, Any]], templates: Mapping[str, bytes]) -> None:
     portfolio = template.add_resource(servicecatalog.Portfolio(
         "Portfolio", DisplayName=catalog.portfolio, ProviderName=catalog.owner,
         Description=blueprint.description or f"Approved stacks of the {blueprint.name} application",
@@ -79,34 +89,28 @@ def build_catalog(blueprint: Blueprint, documents: Mapping[str, dict[str, Any]],
         template.add_resource(_launch_constraint(product_id, portfolio, product, association, catalog, role))
         template.add_output(Output(product_id, Description=f"Service Catalog product: {name}", Value=Ref(product)))
     template.add_output(Output("PortfolioId", Description="The Service Catalog portfolio", Value=Ref(portfolio)))
-    return apply_tags(template, blueprint)
 
 
 def _products(blueprint: Blueprint, templates: Mapping[str, bytes]) -> dict[str, tuple[str, str, str, str]]:
-    """Product logical ID -> (name, description, S3 key without prefix, artifact id)."""
-    name = blueprint.name
-
-    def piece(filename: str) -> tuple[str, str]:
-        return child_key("", name, filename, templates[filename]), content_id(templates[filename])
-
-    products = {
-        "ApplicationProduct": (
-            f"{name}: whole application",
-            f"{blueprint.description or name}: network, cluster, operator access and every service, as one stack",
-            root_key("", name, templates), release_id(templates),
-        ),
-        "NetworkProduct": (f"{name}: network", "VPC with public and private subnets per AZ, NAT, flow logs",
-                           *piece(NETWORK)),
-        "ClusterProduct": (f"{name}: ECS cluster", "ECS cluster with its EC2 hosts and/or Fargate capacity",
-                           *piece(CLUSTER)),
-    }
-    for service_name, service in blueprint.services.items():
-        products[logical_id(service_name, "service", "product")] = (
-            f"{name}: service {service_name}",
-            f"Service {service_name} ({service.resolved_expose}) with its own load balancer, tasks and scaling"
-            if service.has_load_balancer else f"Worker {service_name}: tasks without a load balancer",
-            *piece(service_filename(service_name)),
-        )
+    """Product logical ID -> (name, description, S3 key without prefix, artifact id), for each stack the
+    registry says catalog.yaml offers, in nesting order (services in the blueprint's order)."""
+    products = {}
+    for kind in KINDS:
+        if not kind.offered:
+            continue
+        product = kind.product
+        assert product is not None, f"{kind.file} is offered in catalog.yaml but has no product in the registry"
+        for service in (list(blueprint.services) if kind.per_service else [None]):
+            filename = kind.filename(service)
+            if filename == ROOT:  # the packaged root: keyed by the whole set, so any change gives a new one
+                key, artifact = root_key("", blueprint.name, templates), release_id(templates)
+            else:
+                key, artifact = child_key("", blueprint.name, filename, templates[filename]), \
+                    content_id(templates[filename])
+            products[product.logical_id or logical_id(kind.stack_name(service), "product")] = (
+                f"{blueprint.name}: {product.title.format(service=service)}", product.describe(blueprint, service),
+                key, artifact,
+            )
     return products
 
 

@@ -17,7 +17,16 @@ from generator.stacks.common import ANYWHERE, apply_tags, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
 from generator.stacks.instances import launch_template_data
+from generator.stacks.parameters import (
+    CAPACITY_PROVIDER,
+    CLUSTER_NAME,
+    HOST_IMAGE_ID,
+    HOST_SECURITY_GROUP,
+    PRIVATE_SUBNETS,
+    VPC_ID,
+)
 from generator.stacks.security import allow_out, security_group
+from generator.stacks.sources import from_blueprint, record_source
 
 # ECS places bridge-mode containers on host ports from this range; load balancers reach them there.
 DYNAMIC_HOST_PORTS = (32768, 60999)
@@ -25,44 +34,45 @@ DYNAMIC_HOST_PORTS = (32768, 60999)
 def build_cluster(blueprint: Blueprint) -> Template:
     cluster_config = blueprint.cluster
     template = new_template(blueprint, "ECS cluster and its capacity")
-    cluster = template.add_resource(ecs.Cluster(
+    cluster = template.add_resource(record_source(ecs.Cluster(
         "Cluster",
         ClusterSettings=[ecs.ClusterSetting(
             Name="containerInsights", Value="enabled" if cluster_config.container_insights else "disabled",
         )],
-    ))
+    ), "cluster"))
     template.add_output([
-        Output("ClusterName", Description="Name of the ECS cluster", Value=Ref(cluster)),
+        Output(CLUSTER_NAME, Description="Name of the ECS cluster", Value=Ref(cluster)),
         Output("ClusterArn", Description="ARN of the ECS cluster", Value=GetAtt(cluster, "Arn")),
     ])
 
     providers: list[object] = []
     strategy: list[ecs.CapacityProviderStrategy] = []
     if cluster_config.instances is not None:
-        provider = _add_hosts(template, blueprint, cluster_config.instances)
+        with from_blueprint(template, "cluster.instances"):
+            provider = _add_hosts(template, blueprint, cluster_config.instances)
         providers.append(Ref(provider))
         strategy.append(ecs.CapacityProviderStrategy(CapacityProvider=Ref(provider), Weight=1))
     if cluster_config.offers_fargate:
         providers.extend(["FARGATE", "FARGATE_SPOT"])
         if not strategy:
             strategy.append(ecs.CapacityProviderStrategy(CapacityProvider="FARGATE", Weight=1))
-    template.add_resource(ecs.ClusterCapacityProviderAssociations(
+    template.add_resource(record_source(ecs.ClusterCapacityProviderAssociations(
         "ClusterCapacityProviders", Cluster=Ref(cluster), CapacityProviders=providers,
         DefaultCapacityProviderStrategy=strategy,
-    ))
+    ), "cluster"))
     return apply_tags(make_console_friendly(template), blueprint)
 
 
 def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -> ecs.CapacityProvider:
     template.add_parameter([
-        Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="VPC of the cluster hosts"),
-        Parameter("PrivateSubnets", Type="List<AWS::EC2::Subnet::Id>",
+        Parameter(VPC_ID, Type="AWS::EC2::VPC::Id", Description="VPC of the cluster hosts"),
+        Parameter(PRIVATE_SUBNETS, Type="List<AWS::EC2::Subnet::Id>",
                   Description="Private subnets the hosts live in, one per AZ"),
         _image_parameter(instances.ami),
     ])
     hosts = security_group(template, "HostSecurityGroup",
                            "ECS hosts: no ingress of their own; each service stack admits its load balancer",
-                           Ref("VpcId"))
+                           Ref(VPC_ID))
     allow_out(template, "HostSecurityGroupHttpsOut", hosts, 443,
               "HTTPS out: ECS control plane, ECR image pulls, CloudWatch Logs, SSM", cidr=ANYWHERE)
 
@@ -75,7 +85,7 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
     profile = instance_profile(template, "HostInstanceProfile", role)
 
     data = launch_template_data(
-        blueprint, name="host", image=Ref("HostImageId"), instance_type=instances.type, profile=profile,
+        blueprint, name="host", image=Ref(HOST_IMAGE_ID), instance_type=instances.type, profile=profile,
         group=hosts, volume_gb=instances.volume_gb, public_ip=False, user_data=Sub(_user_data()),
         key_name=instances.key_name,
     )
@@ -85,7 +95,7 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
         "HostAutoScalingGroup",
         MinSize=str(instances.min),
         MaxSize=str(instances.max),
-        VPCZoneIdentifier=Ref("PrivateSubnets"),
+        VPCZoneIdentifier=Ref(PRIVATE_SUBNETS),
         LaunchTemplate=autoscaling.LaunchTemplateSpecification(
             LaunchTemplateId=Ref(launch_template),
             Version=GetAtt(launch_template, "LatestVersionNumber"),
@@ -111,9 +121,9 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
         ),
     ))
     template.add_output([
-        Output("HostSecurityGroup", Description="Security group of the ECS hosts",
+        Output(HOST_SECURITY_GROUP, Description="Security group of the ECS hosts",
                Value=GetAtt(hosts, "GroupId")),
-        Output("CapacityProvider", Description="Capacity provider of the EC2 hosts", Value=Ref(provider)),
+        Output(CAPACITY_PROVIDER, Description="Capacity provider of the EC2 hosts", Value=Ref(provider)),
         Output("HostAutoScalingGroup", Description="Auto scaling group of the ECS hosts", Value=Ref(group)),
     ])
     return provider
@@ -121,9 +131,9 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
 
 def _image_parameter(ami: str) -> Parameter:
     if ami.startswith("ami-"):
-        return Parameter("HostImageId", Type="AWS::EC2::Image::Id", Default=ami,
+        return Parameter(HOST_IMAGE_ID, Type="AWS::EC2::Image::Id", Default=ami,
                          Description="AMI of the ECS hosts")
-    return Parameter("HostImageId", Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=ami,
+    return Parameter(HOST_IMAGE_ID, Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=ami,
                      Description="SSM parameter holding the AMI of the ECS hosts (resolved at deploy time)")
 
 

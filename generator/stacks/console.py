@@ -6,28 +6,7 @@ from __future__ import annotations
 
 from troposphere import Ref, Template
 
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Network", ("VpcId", "VpcCidr", "AvailabilityZones", "PublicSubnets", "PrivateSubnets")),
-    ("Cluster", ("ClusterName", "CapacityProvider", "HostSecurityGroup", "HostImageId")),
-    ("Load balancer", ("AccessLogBucket", "LoadBalancerDeletionProtection")),
-    ("Operator access", ("BastionImageId",)),
-)
-LABELS = {
-    "VpcId": "VPC",
-    "VpcCidr": "VPC CIDR block",
-    "AvailabilityZones": "Availability zones",
-    "PublicSubnets": "Public subnets (one per AZ)",
-    "PrivateSubnets": "Private subnets (one per AZ)",
-    "ClusterName": "ECS cluster",
-    "CapacityProvider": "EC2 capacity provider",
-    "HostSecurityGroup": "Security group of the ECS hosts",
-    "HostImageId": "AMI of the ECS hosts (SSM parameter name)",
-    "AccessLogBucket": "S3 bucket for access logs",
-    "LoadBalancerDeletionProtection": "Protect the load balancer from deletion",
-    "BastionImageId": "AMI of the bastion (SSM parameter name)",
-}
-CALLEE_SUFFIX = "LoadBalancerSecurityGroup"
-SUBNET_NOUNS = {"PublicSubnets": "public subnets", "PrivateSubnets": "private subnets"}
+from generator.stacks.parameters import GROUPS, LABELS, LOAD_BALANCER_SECURITY_GROUP, SUBNET_NOUNS, VPC_ID
 
 
 def make_console_friendly(template: Template) -> Template:
@@ -41,7 +20,7 @@ def make_console_friendly(template: Template) -> Template:
         if present:
             groups.append({"Label": {"default": label}, "Parameters": present})
             placed.update(present)
-    calls = [name for name in names if name.endswith(CALLEE_SUFFIX)]
+    calls = [name for name in names if name.endswith(LOAD_BALANCER_SECURITY_GROUP)]
     if calls:
         groups.append({"Label": {"default": "Services this one calls"}, "Parameters": calls})
         placed.update(calls)
@@ -57,20 +36,20 @@ def make_console_friendly(template: Template) -> Template:
 
 
 def _callee_label(name: str) -> str:
-    if name.endswith(CALLEE_SUFFIX):
-        return f"Load balancer security group of {name.removesuffix(CALLEE_SUFFIX)}"
+    if name.endswith(LOAD_BALANCER_SECURITY_GROUP):
+        return f"Load balancer security group of {name.removesuffix(LOAD_BALANCER_SECURITY_GROUP)}"
     return name
 
 
 def _add_vpc_rules(template: Template, names: list[str]) -> None:
-    if "VpcId" not in names:
+    if VPC_ID not in names:
         return
     assertions = []
     for name in names:
         kind = str(template.parameters[name].properties.get("Type", ""))
         if kind == "List<AWS::EC2::Subnet::Id>":
             assertions.append({
-                "Assert": {"Fn::EachMemberEquals": [{"Fn::ValueOf": [name, "VpcId"]}, Ref("VpcId")]},
+                "Assert": {"Fn::EachMemberEquals": [{"Fn::ValueOf": [name, VPC_ID]}, Ref(VPC_ID)]},
                 "AssertDescription": f"All {SUBNET_NOUNS.get(name, name)} must belong to the chosen VPC",
             })
     if assertions:

@@ -11,7 +11,15 @@ from generator.stacks.access_logs import add_access_log_bucket
 from generator.stacks.common import apply_tags, log_group, name_tag, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import service_role, statement
+from generator.stacks.parameters import (
+    AVAILABILITY_ZONES,
+    PRIVATE_SUBNETS,
+    PUBLIC_SUBNETS,
+    VPC_CIDR,
+    VPC_ID,
+)
 from generator.stacks.security import allow_in, security_group
+from generator.stacks.sources import from_blueprint
 from generator.subnets import carve
 
 # Interface endpoints behind each blueprint keyword (s3 is a gateway endpoint).
@@ -30,64 +38,72 @@ def build_network(blueprint: Blueprint) -> Template:
     template = new_template(blueprint, "network: VPC, public and private subnets, NAT, flow logs")
     plan = carve(network.cidr, blueprint.az_count)
 
-    vpc = template.add_resource(
-        ec2.VPC("Vpc", CidrBlock=network.cidr, EnableDnsHostnames=True, EnableDnsSupport=True,
-                Tags=name_tag(blueprint))
-    )
-    gateway = template.add_resource(ec2.InternetGateway("InternetGateway", Tags=name_tag(blueprint)))
-    attachment = template.add_resource(
-        ec2.VPCGatewayAttachment("InternetGatewayAttachment", VpcId=Ref(vpc), InternetGatewayId=Ref(gateway))
-    )
-    public_routes = template.add_resource(
-        ec2.RouteTable("PublicRouteTable", VpcId=Ref(vpc), Tags=name_tag(blueprint, "public"))
-    )
-    template.add_resource(
-        ec2.Route("PublicDefaultRoute", RouteTableId=Ref(public_routes), DestinationCidrBlock="0.0.0.0/0",
-                  GatewayId=Ref(gateway), DependsOn=attachment.title)
-    )
+    with from_blueprint(template, "network.cidr"):
+        vpc = template.add_resource(
+            ec2.VPC("Vpc", CidrBlock=network.cidr, EnableDnsHostnames=True, EnableDnsSupport=True,
+                    Tags=name_tag(blueprint))
+        )
+    with from_blueprint(template, "network"):  # every network has its way to the internet
+        gateway = template.add_resource(ec2.InternetGateway("InternetGateway", Tags=name_tag(blueprint)))
+        attachment = template.add_resource(
+            ec2.VPCGatewayAttachment("InternetGatewayAttachment", VpcId=Ref(vpc), InternetGatewayId=Ref(gateway))
+        )
+        public_routes = template.add_resource(
+            ec2.RouteTable("PublicRouteTable", VpcId=Ref(vpc), Tags=name_tag(blueprint, "public"))
+        )
+        template.add_resource(
+            ec2.Route("PublicDefaultRoute", RouteTableId=Ref(public_routes), DestinationCidrBlock="0.0.0.0/0",
+                      GatewayId=Ref(gateway), DependsOn=attachment.title)
+        )
 
     zones = _zone_selector(template, blueprint)
     public_subnets, private_subnets, private_tables = [], [], []
-    for index in range(blueprint.az_count):
-        number = index + 1
-        public = template.add_resource(
-            ec2.Subnet(f"PublicSubnet{number}", VpcId=Ref(vpc), CidrBlock=plan.public[index],
-                       AvailabilityZone=zones(index), MapPublicIpOnLaunch=False,
-                       Tags=name_tag(blueprint, f"public-{number}"))
-        )
-        template.add_resource(
-            ec2.SubnetRouteTableAssociation(f"PublicSubnet{number}RouteTableAssociation",
-                                            SubnetId=Ref(public), RouteTableId=Ref(public_routes))
-        )
-        private = template.add_resource(
-            ec2.Subnet(f"PrivateSubnet{number}", VpcId=Ref(vpc), CidrBlock=plan.private[index],
-                       AvailabilityZone=zones(index), MapPublicIpOnLaunch=False,
-                       Tags=name_tag(blueprint, f"private-{number}"))
-        )
-        table = template.add_resource(
-            ec2.RouteTable(f"PrivateRouteTable{number}", VpcId=Ref(vpc), Tags=name_tag(blueprint, f"private-{number}"))
-        )
-        template.add_resource(
-            ec2.SubnetRouteTableAssociation(f"PrivateSubnet{number}RouteTableAssociation",
-                                            SubnetId=Ref(private), RouteTableId=Ref(table))
-        )
-        public_subnets.append(public)
-        private_subnets.append(private)
-        private_tables.append(table)
+    with from_blueprint(template, "network.availability_zones"):
+        for index in range(blueprint.az_count):
+            number = index + 1
+            public = template.add_resource(
+                ec2.Subnet(f"PublicSubnet{number}", VpcId=Ref(vpc), CidrBlock=plan.public[index],
+                           AvailabilityZone=zones(index), MapPublicIpOnLaunch=False,
+                           Tags=name_tag(blueprint, f"public-{number}"))
+            )
+            template.add_resource(
+                ec2.SubnetRouteTableAssociation(f"PublicSubnet{number}RouteTableAssociation",
+                                                SubnetId=Ref(public), RouteTableId=Ref(public_routes))
+            )
+            private = template.add_resource(
+                ec2.Subnet(f"PrivateSubnet{number}", VpcId=Ref(vpc), CidrBlock=plan.private[index],
+                           AvailabilityZone=zones(index), MapPublicIpOnLaunch=False,
+                           Tags=name_tag(blueprint, f"private-{number}"))
+            )
+            table = template.add_resource(
+                ec2.RouteTable(f"PrivateRouteTable{number}", VpcId=Ref(vpc),
+                               Tags=name_tag(blueprint, f"private-{number}"))
+            )
+            template.add_resource(
+                ec2.SubnetRouteTableAssociation(f"PrivateSubnet{number}RouteTableAssociation",
+                                                SubnetId=Ref(private), RouteTableId=Ref(table))
+            )
+            public_subnets.append(public)
+            private_subnets.append(private)
+            private_tables.append(table)
 
-    _add_nat_gateways(template, blueprint, public_subnets, private_tables, attachment.title)
+    with from_blueprint(template, "network.nat_gateways"):
+        _add_nat_gateways(template, blueprint, public_subnets, private_tables, attachment.title)
     if network.flow_logs:
-        _add_flow_logs(template, blueprint, vpc)
-    _add_endpoints(template, blueprint, vpc, private_subnets, private_tables)
+        with from_blueprint(template, "network.flow_logs"):
+            _add_flow_logs(template, blueprint, vpc)
+    with from_blueprint(template, "network.endpoints"):
+        _add_endpoints(template, blueprint, vpc, private_subnets, private_tables)
     if any(service.has_load_balancer for service in blueprint.services.values()):
-        add_access_log_bucket(template)
+        with from_blueprint(template, "services"):  # exists because some service has a load balancer
+            add_access_log_bucket(template)
 
     template.add_output([
-        Output("VpcId", Description="The VPC", Value=Ref(vpc)),
-        Output("VpcCidr", Description="IPv4 block of the VPC", Value=GetAtt(vpc, "CidrBlock")),
-        Output("PublicSubnets", Description="Public subnets, one per AZ (load balancers, NAT, bastion)",
+        Output(VPC_ID, Description="The VPC", Value=Ref(vpc)),
+        Output(VPC_CIDR, Description="IPv4 block of the VPC", Value=GetAtt(vpc, "CidrBlock")),
+        Output(PUBLIC_SUBNETS, Description="Public subnets, one per AZ (load balancers, NAT, bastion)",
                Value=Join(",", [Ref(s) for s in public_subnets])),
-        Output("PrivateSubnets", Description="Private subnets, one per AZ (hosts, tasks, internal ALBs)",
+        Output(PRIVATE_SUBNETS, Description="Private subnets, one per AZ (hosts, tasks, internal ALBs)",
                Value=Join(",", [Ref(s) for s in private_subnets])),
         Output("PublicRouteTable", Description="Route table of the public subnets", Value=Ref(public_routes)),
         Output("PrivateRouteTables", Description="Route tables of the private subnets, one per AZ",
@@ -102,10 +118,10 @@ def _zone_selector(template: Template, blueprint: Blueprint):  # type: ignore[no
         return lambda index: Select(index, GetAZs(Region))
     # Named zones come in as a parameter, so they stay overridable and are not hard-coded.
     template.add_parameter(
-        Parameter("AvailabilityZones", Type="List<AWS::EC2::AvailabilityZone::Name>",
+        Parameter(AVAILABILITY_ZONES, Type="List<AWS::EC2::AvailabilityZone::Name>",
                   Default=",".join(zones), Description="Availability zones of the subnets, in order")
     )
-    return lambda index: Select(index, Ref("AvailabilityZones"))
+    return lambda index: Select(index, Ref(AVAILABILITY_ZONES))
 
 
 def _add_nat_gateways(template: Template, blueprint: Blueprint, public_subnets: list[ec2.Subnet],

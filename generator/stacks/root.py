@@ -14,15 +14,18 @@ from troposphere import GetAtt, Output, Parameter, Ref, Template, cloudformation
 
 from generator.blueprint.model import Blueprint
 from generator.stacks.common import apply_tags, new_template
+from generator.stacks.sources import record_source
 
 
 @dataclass(frozen=True)
 class Child:
-    """A nested stack: its logical ID in root.yaml, its file, its template, explicit inputs."""
+    """A nested stack: its logical ID in root.yaml, its file, its template, the blueprint block it comes
+    from, explicit inputs."""
 
     name: str
     filename: str
     template: Template
+    source: str
     inputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # parameter -> (child, output)
     surfaced_outputs: Mapping[str, str] = field(default_factory=dict)  # root output -> child output
     provides: bool = True  # whether siblings may take this child's outputs by name
@@ -52,7 +55,7 @@ def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
                 parameters[name] = Ref(name)
             else:
                 raise WiringError(f"{child.filename}: nothing provides parameter {name}")
-        stack = cloudformation.Stack(child.name, TemplateURL=child.filename)
+        stack = record_source(cloudformation.Stack(child.name, TemplateURL=child.filename), child.source)
         if parameters:
             stack.Parameters = parameters
         template.add_resource(stack)

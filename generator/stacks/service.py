@@ -37,8 +37,22 @@ from generator.stacks.cluster import DYNAMIC_HOST_PORTS
 from generator.stacks.common import ANYWHERE, apply_tags, log_group, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import service_role, statement
+from generator.stacks.parameters import (
+    ACCESS_LOG_BUCKET,
+    CAPACITY_PROVIDER,
+    CLUSTER_NAME,
+    HOST_SECURITY_GROUP,
+    LOAD_BALANCER_DELETION_PROTECTION,
+    LOAD_BALANCER_SECURITY_GROUP,
+    PRIVATE_SUBNETS,
+    PUBLIC_SUBNETS,
+    SERVICE_URL,
+    VPC_ID,
+    callee_security_group,
+)
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
+from generator.stacks.sources import from_blueprint, record_source
 
 HTTP, HTTPS = 80, 443
 TASK_PRINCIPAL = "ecs-tasks.amazonaws.com"
@@ -49,10 +63,6 @@ def listener_port(service: Service) -> int:
     return HTTPS if service.https else HTTP
 
 
-def callee_security_group_parameter(callee: str) -> str:
-    return logical_id(callee, "LoadBalancerSecurityGroup")
-
-
 def callers_of(blueprint: Blueprint, name: str) -> list[str]:
     return [caller for caller, service in blueprint.services.items() if name in service.talks_to]
 
@@ -61,51 +71,59 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
     service = blueprint.services[name]
     on_fargate = blueprint.launch_type(name) == "fargate"
     expose = service.resolved_expose
+    key = f"services.{name}"  # where this service's resources come from in the blueprint
     template = new_template(blueprint, f"service {name} ({expose}, {'Fargate' if on_fargate else 'EC2'})")
 
     # A parameter nobody uses fails lint (W2001): an EC2 worker has no group of its own in the VPC.
     if on_fargate or service.has_load_balancer:
-        template.add_parameter(Parameter("VpcId", Type="AWS::EC2::VPC::Id", Description="The VPC"))
-    template.add_parameter(Parameter("ClusterName", Type="String", Description="ECS cluster the service runs in"))
+        template.add_parameter(Parameter(VPC_ID, Type="AWS::EC2::VPC::Id", Description="The VPC"))
+    template.add_parameter(Parameter(CLUSTER_NAME, Type="String", Description="ECS cluster the service runs in"))
     if on_fargate or expose == "internal":
         template.add_parameter(Parameter(
-            "PrivateSubnets", Type="List<AWS::EC2::Subnet::Id>",
+            PRIVATE_SUBNETS, Type="List<AWS::EC2::Subnet::Id>",
             Description="Private subnets for tasks and internal load balancers",
         ))
     ec2_callers = [c for c in callers_of(blueprint, name) if blueprint.launch_type(c) == "ec2"]
     if (not on_fargate and service.has_load_balancer) or ec2_callers:
         template.add_parameter(Parameter(
-            "HostSecurityGroup", Type="AWS::EC2::SecurityGroup::Id", Description="Security group of the ECS hosts",
+            HOST_SECURITY_GROUP, Type="AWS::EC2::SecurityGroup::Id", Description="Security group of the ECS hosts",
         ))
     if not on_fargate:
         template.add_parameter(Parameter(
-            "CapacityProvider", Type="String", Description="Capacity provider of the EC2 hosts",
+            CAPACITY_PROVIDER, Type="String", Description="Capacity provider of the EC2 hosts",
         ))
 
     # The group this service's traffic leaves from: its own task group, or the shared hosts' group.
     tasks_group: ec2.SecurityGroup | None = None
     if on_fargate:
-        tasks_group = security_group(template, "TaskSecurityGroup",
-                                     f"Tasks of {name}: only its load balancer may reach them", Ref("VpcId"))
-        allow_out(template, "TaskSecurityGroupHttpsOut", tasks_group, HTTPS,
-                  "HTTPS out: ECR image pulls, CloudWatch Logs, secrets", cidr=ANYWHERE)
-    caller_group = tasks_group if tasks_group is not None else Ref("HostSecurityGroup")
+        with from_blueprint(template, f"{key}.launch_type"):
+            tasks_group = security_group(template, "TaskSecurityGroup",
+                                         f"Tasks of {name}: only its load balancer may reach them", Ref(VPC_ID))
+            allow_out(template, "TaskSecurityGroupHttpsOut", tasks_group, HTTPS,
+                      "HTTPS out: ECR image pulls, CloudWatch Logs, secrets", cidr=ANYWHERE)
+    caller_group = tasks_group if tasks_group is not None else Ref(HOST_SECURITY_GROUP)
 
     target_group = listener = None
     load_balancer = None
     if service.has_load_balancer:
-        load_balancer, target_group, listener, group = _add_load_balancer(template, blueprint, name, tasks_group)
+        with from_blueprint(template, f"{key}.expose"):
+            load_balancer, target_group, listener, group = _add_load_balancer(template, blueprint, name,
+                                                                              tasks_group)
         if ec2_callers:
-            _admit_host_callers(template, name, service, ec2_callers, group)
+            with from_blueprint(template, *(f"services.{caller}.talks_to" for caller in ec2_callers)):
+                _admit_host_callers(template, name, service, ec2_callers, group)
     for callee in service.talks_to:
         if on_fargate:
-            _add_call_path(template, name, callee, blueprint.services[callee], caller_group)
+            with from_blueprint(template, f"{key}.talks_to"):
+                _add_call_path(template, name, callee, blueprint.services[callee], caller_group)
 
-    task_definition = _add_task_definition(template, name, service, on_fargate)
-    ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group, listener,
-                                   tasks_group)
+    with from_blueprint(template, key):  # the tasks and the ECS service are what the service block is
+        task_definition = _add_task_definition(template, name, service, on_fargate)
+        ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group,
+                                       listener, tasks_group)
     if service.scaling is not None:
-        _add_scaling(template, service, ecs_service, load_balancer, target_group)
+        with from_blueprint(template, f"{key}.scaling"):
+            _add_scaling(template, service, ecs_service, load_balancer, target_group, f"{key}.scaling")
 
     template.add_output(Output("ServiceName", Description="Name of the ECS service",
                                Value=GetAtt(ecs_service, "Name")))
@@ -123,20 +141,20 @@ def _add_load_balancer(
     assert service.port is not None  # the loader guarantees a port behind a load balancer
     if public:
         template.add_parameter(Parameter(
-            "PublicSubnets", Type="List<AWS::EC2::Subnet::Id>", Description="Public subnets for the load balancer",
+            PUBLIC_SUBNETS, Type="List<AWS::EC2::Subnet::Id>", Description="Public subnets for the load balancer",
         ))
     template.add_parameter(Parameter(
-        "AccessLogBucket", Type="String", Description="S3 bucket the load balancer writes its access logs to",
+        ACCESS_LOG_BUCKET, Type="String", Description="S3 bucket the load balancer writes its access logs to",
     ))
     template.add_parameter(Parameter(
-        "LoadBalancerDeletionProtection", Type="String", Default="false", AllowedValues=["true", "false"],
+        LOAD_BALANCER_DELETION_PROTECTION, Type="String", Default="false", AllowedValues=["true", "false"],
         Description="Refuse to delete the load balancer (turn off before deleting the stack)",
     ))
     group = security_group(
         template, "LoadBalancerSecurityGroup",
         f"Load balancer of {name}: " + ("listener ports from the allowed networks" if public
                                         else "only from the services that talk to it"),
-        Ref("VpcId"),
+        Ref(VPC_ID),
     )
     if public:
         ports = [HTTPS, HTTP] if service.https else [HTTP]
@@ -145,6 +163,7 @@ def _add_load_balancer(
                 why = "redirect to HTTPS" if service.https and port == HTTP else "clients"
                 rule = allow_in(template, f"LoadBalancerPort{port}FromNetwork{index}", group, port,
                                 f"Port {port} ({why}) from {cidr}", cidr=cidr)
+                record_source(rule, f"services.{name}.allowed_cidrs")
                 if port == HTTP:
                     skip_scanner_checks(rule, "CKV_AWS_260")
 
@@ -155,31 +174,31 @@ def _add_load_balancer(
                  f"From the {name} load balancer only", source=group)
     else:
         allow_out(template, "LoadBalancerToHosts", group, DYNAMIC_HOST_PORTS,
-                  f"To {name} containers on the hosts' dynamic ports", destination=Ref("HostSecurityGroup"))
-        allow_in(template, "HostSecurityGroupFrom" + logical_id(name, "LoadBalancer"), Ref("HostSecurityGroup"),
+                  f"To {name} containers on the hosts' dynamic ports", destination=Ref(HOST_SECURITY_GROUP))
+        allow_in(template, "HostSecurityGroupFrom" + logical_id(name, "LoadBalancer"), Ref(HOST_SECURITY_GROUP),
                  DYNAMIC_HOST_PORTS, f"From the {name} load balancer to its containers", source=group)
 
     load_balancer = template.add_resource(elb.LoadBalancer(
         "LoadBalancer",
         Type="application",
         Scheme="internet-facing" if public else "internal",
-        Subnets=Ref("PublicSubnets") if public else Ref("PrivateSubnets"),
+        Subnets=Ref(PUBLIC_SUBNETS) if public else Ref(PRIVATE_SUBNETS),
         SecurityGroups=[GetAtt(group, "GroupId")],
         LoadBalancerAttributes=[
             elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled", Value="true"),
             elb.LoadBalancerAttributes(Key="routing.http.desync_mitigation_mode", Value="defensive"),
             elb.LoadBalancerAttributes(Key="idle_timeout.timeout_seconds", Value="60"),
             elb.LoadBalancerAttributes(Key="deletion_protection.enabled",
-                                       Value=Ref("LoadBalancerDeletionProtection")),
+                                       Value=Ref(LOAD_BALANCER_DELETION_PROTECTION)),
             elb.LoadBalancerAttributes(Key="access_logs.s3.enabled", Value="true"),
-            elb.LoadBalancerAttributes(Key="access_logs.s3.bucket", Value=Ref("AccessLogBucket")),
+            elb.LoadBalancerAttributes(Key="access_logs.s3.bucket", Value=Ref(ACCESS_LOG_BUCKET)),
             elb.LoadBalancerAttributes(Key="access_logs.s3.prefix", Value=name),
         ],
     ))
     health = service.resolved_health_check
     target_group = template.add_resource(elb.TargetGroup(
         "TargetGroup",
-        VpcId=Ref("VpcId"),
+        VpcId=Ref(VPC_ID),
         Port=service.port,
         Protocol="HTTP",
         TargetType="ip" if tasks_group is not None else "instance",
@@ -197,12 +216,12 @@ def _add_load_balancer(
     ))
     forward = [elb.Action(Type="forward", TargetGroupArn=Ref(target_group))]
     if service.https:
-        listener = template.add_resource(elb.Listener(
+        listener = template.add_resource(record_source(elb.Listener(
             "HttpsListener", LoadBalancerArn=Ref(load_balancer), Port=HTTPS, Protocol="HTTPS",
             SslPolicy=service.https.ssl_policy,
             Certificates=[elb.Certificate(CertificateArn=service.https.certificate_arn)],
             DefaultActions=forward,
-        ))
+        ), f"services.{name}.https"))
         if public:
             # The same logical ID as the forwarding listener a service without a certificate has, so
             # adding HTTPS updates the port-80 listener in place (a new one would clash on the port).
@@ -220,9 +239,9 @@ def _add_load_balancer(
     template.add_output([
         Output("LoadBalancerDnsName", Description=f"DNS name of the {name} load balancer",
                Value=GetAtt(load_balancer, "DNSName")),
-        Output("ServiceUrl", Description=f"URL of {name}",
+        Output(SERVICE_URL, Description=f"URL of {name}",
                Value=Join("", [f"{scheme}://", GetAtt(load_balancer, "DNSName")])),
-        Output("LoadBalancerSecurityGroup", Description=f"Security group of the {name} load balancer",
+        Output(LOAD_BALANCER_SECURITY_GROUP, Description=f"Security group of the {name} load balancer",
                Value=GetAtt(group, "GroupId")),
     ])
     return load_balancer, target_group, listener, group
@@ -234,15 +253,15 @@ def _admit_host_callers(template: Template, name: str, service: Service, callers
     port = listener_port(service)
     who = ", ".join(callers)
     allow_in(template, "LoadBalancerFromHosts", group, port,
-             f"From services on the cluster hosts that call {name}: {who}", source=Ref("HostSecurityGroup"))
-    allow_out(template, "HostSecurityGroupTo" + logical_id(name, "LoadBalancer"), Ref("HostSecurityGroup"), port,
+             f"From services on the cluster hosts that call {name}: {who}", source=Ref(HOST_SECURITY_GROUP))
+    allow_out(template, "HostSecurityGroupTo" + logical_id(name, "LoadBalancer"), Ref(HOST_SECURITY_GROUP), port,
               f"Services on the cluster hosts ({who}) call the {name} load balancer",
               destination=group)
 
 
 def _add_call_path(template: Template, name: str, callee: str, callee_service: Service,
                    caller_group: ec2.SecurityGroup) -> None:
-    parameter = callee_security_group_parameter(callee)
+    parameter = callee_security_group(callee)
     template.add_parameter(Parameter(
         parameter, Type="AWS::EC2::SecurityGroup::Id", Description=f"Security group of the {callee} load balancer",
     ))
@@ -341,7 +360,7 @@ def _add_ecs_service(template: Template, name: str, service: Service, on_fargate
                      listener: elb.Listener | None, tasks_group: ec2.SecurityGroup | None) -> ecs.Service:
     ecs_service = ecs.Service(
         "Service",
-        Cluster=Ref("ClusterName"),
+        Cluster=Ref(CLUSTER_NAME),
         TaskDefinition=Ref(task_definition),
         DesiredCount=service.resolved_count,
         DeploymentConfiguration=ecs.DeploymentConfiguration(
@@ -357,11 +376,11 @@ def _add_ecs_service(template: Template, name: str, service: Service, on_fargate
         ecs_service.LaunchType = "FARGATE"
         ecs_service.PlatformVersion = "LATEST"
         ecs_service.NetworkConfiguration = ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
-            AssignPublicIp="DISABLED", Subnets=Ref("PrivateSubnets"), SecurityGroups=[GetAtt(tasks_group, "GroupId")],
+            AssignPublicIp="DISABLED", Subnets=Ref(PRIVATE_SUBNETS), SecurityGroups=[GetAtt(tasks_group, "GroupId")],
         ))
     else:
         ecs_service.CapacityProviderStrategy = [
-            ecs.CapacityProviderStrategyItem(CapacityProvider=Ref("CapacityProvider"), Weight=1),
+            ecs.CapacityProviderStrategyItem(CapacityProvider=Ref(CAPACITY_PROVIDER), Weight=1),
         ]
         ecs_service.PlacementStrategies = [
             ecs.PlacementStrategy(Type="spread", Field="attribute:ecs.availability-zone"),
@@ -378,23 +397,23 @@ def _add_ecs_service(template: Template, name: str, service: Service, on_fargate
 
 
 def _add_scaling(template: Template, service: Service, ecs_service: ecs.Service,
-                 load_balancer: elb.LoadBalancer | None, target_group: elb.TargetGroup | None) -> None:
+                 load_balancer: elb.LoadBalancer | None, target_group: elb.TargetGroup | None, key: str) -> None:
     scaling = service.scaling
     assert scaling is not None
     target = template.add_resource(applicationautoscaling.ScalableTarget(
         "ScalableTarget",
         ServiceNamespace="ecs",
         ScalableDimension="ecs:service:DesiredCount",
-        ResourceId=Join("/", ["service", Ref("ClusterName"), GetAtt(ecs_service, "Name")]),
+        ResourceId=Join("/", ["service", Ref(CLUSTER_NAME), GetAtt(ecs_service, "Name")]),
         MinCapacity=scaling.min,
         MaxCapacity=scaling.max,
     ))
-    policies: list[tuple[str, int | None, str]] = [
-        ("Cpu", scaling.cpu_percent, "ECSServiceAverageCPUUtilization"),
-        ("Memory", scaling.memory_percent, "ECSServiceAverageMemoryUtilization"),
-        ("Request", scaling.requests_per_target, "ALBRequestCountPerTarget"),
+    policies: list[tuple[str, str, int | None, str]] = [
+        ("Cpu", "cpu_percent", scaling.cpu_percent, "ECSServiceAverageCPUUtilization"),
+        ("Memory", "memory_percent", scaling.memory_percent, "ECSServiceAverageMemoryUtilization"),
+        ("Request", "requests_per_target", scaling.requests_per_target, "ALBRequestCountPerTarget"),
     ]
-    for kind, value, metric in policies:
+    for kind, field, value, metric in policies:
         if value is None:
             continue
         specification = applicationautoscaling.PredefinedMetricSpecification(PredefinedMetricType=metric)
@@ -402,7 +421,7 @@ def _add_scaling(template: Template, service: Service, ecs_service: ecs.Service,
             specification.ResourceLabel = Join("/", [
                 GetAtt(load_balancer, "LoadBalancerFullName"), GetAtt(target_group, "TargetGroupFullName"),
             ])
-        template.add_resource(applicationautoscaling.ScalingPolicy(
+        template.add_resource(record_source(applicationautoscaling.ScalingPolicy(
             f"{kind}ScalingPolicy",
             # A required name; the stack name keeps it unique per deployment.
             PolicyName=Sub(f"${{AWS::StackName}}-{kind.lower()}"),
@@ -412,4 +431,4 @@ def _add_scaling(template: Template, service: Service, ecs_service: ecs.Service,
                 TargetValue=float(value), PredefinedMetricSpecification=specification,
                 ScaleInCooldown=60, ScaleOutCooldown=60,
             ),
-        ))
+        ), f"{key}.{field}"))

@@ -50,6 +50,7 @@ from generator.review.diff.values import (
     source_of,
     template_section,
 )
+from generator.stacks.registry import nesting_order
 
 
 def diff_directories(base: Path, head: Path) -> Diff:
@@ -89,9 +90,7 @@ def diff_templates(name: str, base: Mapping[str, dict[str, Any]], head: Mapping[
 
 
 def _stack_order(file: str) -> tuple[int, str]:
-    order = ("root", "network", "cluster", "access", "service", "catalog")
-    stem = Path(file).stem.split("-", 1)[0]
-    return (order.index(stem) if stem in order else len(order), file)
+    return nesting_order(file), file
 
 
 def _resource_order(resource: ResourceChange) -> int:

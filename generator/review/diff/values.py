@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generator.cfn.metadata import SOURCE_KEY
 from generator.review.diff.model import MISSING
-from generator.review.sourcemap import SOURCE_KEY
 
 Segment = str | int | tuple[str, str]  # a mapping key, a list index, or (identity key, its value)
 

@@ -1,14 +1,24 @@
-"""Every generated resource names the blueprint key it comes from in `Metadata.Source`."""
+"""Every generated resource names the blueprint key it comes from in `Metadata.Source`, recorded by the
+builder that makes it; a resource without one is refused, never given its template's block."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
+from troposphere import Template, sns
 
 from generator.blueprint import load_blueprint
+from generator.pipeline import documents
+from generator.stacks import application
+from generator.stacks.network import build_network
+from generator.stacks.registry import CHILDREN, NETWORK
+from generator.stacks.sources import UnsourcedResource, check_sources, from_blueprint, record_source
 
-from .helpers import templates
+from .helpers import load
 
 ROOT = Path(__file__).resolve().parents[2]
 RICH = """\
@@ -32,7 +42,12 @@ services:
     talks_to: [catalog]
   catalog: {image: nginx, port: 8080}
   admin: {image: nginx, port: 8080, talks_to: [catalog]}
+catalog: {portfolio: Shop, owner: platform, principals: ['arn:aws:iam::123456789012:role/Launch']}
 """
+
+
+def templates(text: str) -> dict[str, dict[str, Any]]:
+    return documents(load(text))
 
 
 def sources(text: str) -> dict[tuple[str, str], object]:
@@ -43,8 +58,48 @@ def sources(text: str) -> dict[tuple[str, str], object]:
 def test_every_resource_has_a_source() -> None:
     found = sources(RICH)
 
+    assert {file for file, _ in found} >= {"root.yaml", "network.yaml", "access.yaml", "catalog.yaml"}
     assert found and all(isinstance(v, str | list) and v for v in found.values()), \
         [key for key, value in found.items() if not value]
+
+
+def _network_with_a_stray_topic(blueprint: Any) -> Template:
+    template = build_network(blueprint)
+    template.add_resource(sns.Topic("StrayTopic"))  # added without recording where it comes from
+    return template
+
+
+def test_a_builder_that_adds_a_resource_without_a_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    stray = replace(NETWORK, build=_network_with_a_stray_topic)
+    monkeypatch.setattr(application, "CHILDREN", tuple(stray if kind is NETWORK else kind for kind in CHILDREN))
+
+    with pytest.raises(UnsourcedResource, match=r"network\.yaml: no blueprint source recorded for StrayTopic"):
+        application.build_templates(load(RICH))
+
+
+def test_check_sources_names_every_resource_left_without_one() -> None:
+    template = Template()
+    template.add_resource(record_source(sns.Topic("Sourced"), "network"))
+    template.add_resource(sns.Topic("First"))
+    template.add_resource(sns.Topic("Second"))
+
+    with pytest.raises(UnsourcedResource, match="for First, Second:"):
+        check_sources("x.yaml", template)
+
+
+def test_the_innermost_block_and_an_explicit_record_win() -> None:
+    template = Template()
+    with from_blueprint(template, "services.api.expose"):
+        template.add_resource(sns.Topic("Outer"))
+        template.add_resource(record_source(sns.Topic("Explicit"), "services.api.https"))
+        with from_blueprint(template, "services.a.talks_to", "services.b.talks_to"):
+            template.add_resource(sns.Topic("Inner"))
+
+    assert {title: resource.Metadata["Source"] for title, resource in template.resources.items()} == {
+        "Outer": "services.api.expose",
+        "Explicit": "services.api.https",
+        "Inner": ["services.a.talks_to", "services.b.talks_to"],
+    }
 
 
 def test_sources_name_the_most_specific_key() -> None:
@@ -64,6 +119,15 @@ def test_sources_name_the_most_specific_key() -> None:
     assert found[("service-web.yaml", "TaskDefinition")] == "services.web"
     assert found[("root.yaml", "WebService")] == "services.web"
     assert found[("root.yaml", "Network")] == "network"
+    assert found[("root.yaml", "Access")] == "access"
+    assert found[("network.yaml", "InternetGateway")] == "network"
+    assert found[("network.yaml", "AccessLogBucket")] == "services"
+    assert found[("cluster.yaml", "ClusterCapacityProviders")] == "cluster"
+    assert found[("service-web.yaml", "TaskSecurityGroup")] == "services.web.launch_type"
+    assert found[("service-web.yaml", "TaskSecurityGroupFromLoadBalancer")] == "services.web.expose"
+    assert found[("service-web.yaml", "ScalableTarget")] == "services.web.scaling"
+    assert found[("service-web.yaml", "Service")] == "services.web"
+    assert found[("catalog.yaml", "WebServiceProduct")] == "catalog"
     # The callee's side of talks_to from the hosts: admin (EC2) calls catalog; web (Fargate) adds its own path.
     assert found[("service-catalog.yaml", "LoadBalancerFromHosts")] == "services.admin.talks_to"
 
