@@ -12,12 +12,12 @@ from typing import Any
 
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
+from generator.cfn.parameters import PARAMETERS, parameters_file
 from generator.cfn.render import render_data, to_data
 from generator.checks.audit import Finding, TemplateSet, audit_set, rendered_set
 from generator.checks.cache import CleanCache, content_key
 from generator.checks.lint import Linter, LintFinding
 from generator.checks.quotas import QuotaFinding, check_quotas
-from generator.deploy.parameters import PARAMETERS, parameters_file
 from generator.output import MARKER, staged
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
 from generator.review.sourcemap import add_sources
