@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,13 +13,13 @@ from typing import Any
 
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
+from generator.cfn.parameters import PARAMETERS, parameters_file
 from generator.cfn.render import render_data, to_data
 from generator.cfn.stackfiles import CATALOG, ROOT
 from generator.checks.audit import Finding, TemplateSet, audit_set, rendered_set
-from generator.checks.cache import CleanCache, content_key
+from generator.checks.cache import CleanCache, content_key, default_directory
 from generator.checks.lint import Linter, LintFinding
 from generator.checks.quotas import QuotaFinding, check_quotas
-from generator.deploy.parameters import PARAMETERS, parameters_file
 from generator.output import MARKER, staged
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
 from generator.stacks.application import build_templates
@@ -43,6 +44,10 @@ class BuildResult:
     linted: int = 0  # templates cfn-lint checked; the others were known clean
     elapsed: float = 0.0  # the whole build, start to finish (the phases overlap)
     warnings: list[Finding] = field(default_factory=list)  # audit findings that do not fail the build
+
+    @property
+    def name(self) -> str:
+        return self.blueprint.name
 
 
 def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
@@ -138,6 +143,13 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
                 result.stale = stale_files(target, files)
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def build_in_scratch(blueprint_path: Path) -> BuildResult:
+    """The blueprint's files, validated exactly as `build` validates them, in a scratch directory: no
+    output directory is read or written (what `blueprint publish` and `deploy` upload)."""
+    with tempfile.TemporaryDirectory(prefix="blueprint-publish-") as scratch:
+        return build(blueprint_path, Path(scratch), write=False, cache=CleanCache(default_directory()))
 
 
 def _audit(templates: TemplateSet, rendered: dict[str, bytes], target: Path, cache: CleanCache,

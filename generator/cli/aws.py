@@ -5,14 +5,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
-
-if TYPE_CHECKING:
-    from generator.deploy.aws import Aws
-    from generator.pipeline import BuildResult
 
 STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
@@ -64,7 +60,7 @@ def _run_aws(args: argparse.Namespace) -> int:
     from generator.blueprint import BlueprintErrors
     from generator.deploy.aws import DeployError, StackFailed, connect
     from generator.output import OutputError
-    from generator.pipeline import ValidationFailed
+    from generator.pipeline import ValidationFailed, build_in_scratch
 
     if args.deploy and not STACK_NAME.fullmatch(args.stack):
         raise UsageError(f"--stack {args.stack!r}: a stack name is 1-128 letters, digits and hyphens, "
@@ -74,7 +70,19 @@ def _run_aws(args: argparse.Namespace) -> int:
         raise UsageError(f"no such blueprint: {args.file}")
     try:
         aws = connect(args.region, args.endpoint_url)  # no credentials or region: say so before building
-        return _deploy(args, aws, parameters) if args.deploy else _publish(args, aws)
+        build = partial(build_in_scratch, args.file)
+        if args.deploy:
+            from generator.deploy.deploy import Request, publish_then_deploy
+
+            request = Request(args.stack, parameters, execute=not args.no_execute, assume_yes=args.yes)
+            publish_then_deploy(aws, build, request, bucket=args.bucket, prefix=args.prefix, confirm=_confirm,
+                                out=sys.stdout)
+        else:
+            from generator.deploy.publish import publish_built, summary
+
+            published = publish_built(aws, build, bucket=args.bucket, prefix=args.prefix)
+            sys.stdout.write(summary(published, published.name))
+        return EXIT_OK
     except BlueprintErrors as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_USAGE
@@ -91,47 +99,6 @@ def _run_aws(args: argparse.Namespace) -> int:
         print("blueprint: interrupted; what reached AWS stays (uploaded templates, a started stack operation "
               "goes on)", file=sys.stderr)
         return 130
-
-
-def _built(path: Path) -> BuildResult:
-    """The blueprint's files, validated exactly as `build` validates them, without writing anything."""
-    import tempfile
-
-    from generator.checks.cache import CleanCache, default_directory
-    from generator.pipeline import build
-
-    with tempfile.TemporaryDirectory(prefix="blueprint-publish-") as scratch:
-        return build(path, Path(scratch), write=False, cache=CleanCache(default_directory()))
-
-
-def _publish(args: argparse.Namespace, aws: Aws) -> int:
-    from generator.deploy.publish import check_bucket, publish, summary
-
-    bucket_region = check_bucket(aws.client("s3"), args.bucket)  # a missing bucket: say so before building
-    result = _built(args.file)
-    published = publish(aws, result.files, name=result.blueprint.name, bucket=args.bucket, prefix=args.prefix,
-                        bucket_region=bucket_region)
-    sys.stdout.write(summary(published, result.blueprint.name))
-    return EXIT_OK
-
-
-def _deploy(args: argparse.Namespace, aws: Aws, parameters: dict[str, str]) -> int:
-    from generator.deploy.deploy import Request, check_parameters, deploy
-    from generator.deploy.parameters import root_parameters
-    from generator.deploy.publish import check_bucket, load, publish
-
-    bucket_region = check_bucket(aws.client("s3"), args.bucket)
-    result = _built(args.file)
-    root = root_parameters(load(result.files["root.yaml"]))
-    check_parameters(parameters, root)  # before anything is uploaded
-    published = publish(aws, result.files, name=result.blueprint.name, bucket=args.bucket, prefix=args.prefix,
-                        bucket_region=bucket_region)
-    print(f"published {published.name}: {len(published.uploaded)} uploaded, {len(published.existing)} already "
-          f"there; root template {published.root_url}")
-    request = Request(args.stack, parameters, execute=not args.no_execute, assume_yes=args.yes,
-                      poll_seconds=1.0 if aws.emulated else 5.0)
-    deploy(aws, published, root, request, _confirm, sys.stdout)
-    return EXIT_OK
 
 
 def _key_values(pairs: list[str]) -> dict[str, str]:
@@ -154,5 +121,3 @@ def _confirm(question: str) -> bool | None:
         return input(question).strip().lower() in ("y", "yes")
     except EOFError:
         return False
-
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,10 +18,10 @@ from generator.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from generator.blueprint import Blueprint, BlueprintErrors
-    from generator.checks.cache import CleanCache
-    from generator.checks.lint import Linter
-    from generator.freshness import Built
+    from generator.batch import NameTaken, Outcome
+    from generator.blueprint import BlueprintErrors
+    from generator.output import OutputError
+    from generator.pipeline import ValidationFailed
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -77,141 +76,69 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from generator.checks.cache import CleanCache, default_directory
-    from generator.freshness import up_to_date
+    from generator.batch import build_many
 
-    cache = CleanCache(None if args.no_cache else default_directory())
-    paths = blueprint_files(args.files)
-    sources = {path: _read(path) for path in paths}
-    fresh = {path: built for path, source in sources.items()
-             if args.write and source is not None and (built := up_to_date(cache, source, args.output))}
-    if len(fresh) == len(paths) and len({built.name for built in fresh.values()}) == len(fresh):
-        return _report_fresh(args, fresh)  # nothing changed since these directories were built
-    from generator.checks.lint import Linter
-
-    # cfn-lint loads its rules in a process of its own while this one imports and generates.
-    with Linter() as linter:
-        return _build_all(args, paths, sources, fresh, cache, linter)
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None  # the build reports it, located
-
-
-def _report_fresh(args: argparse.Namespace, fresh: dict[Path, Built]) -> int:
-    from generator.output import is_template
-
-    for path, built in fresh.items():
-        if not args.quiet:
-            print(f"{path}: {args.output / built.name}/ is up to date (built from this blueprint by this exact tool)")
-        if args.timings:
-            _print_timings(path, {"up_to_date": True, "templates": sum(map(is_template, built.files)),
-                                  "linted": 0})
-    return EXIT_OK
-
-
-def _print_timings(path: Path, figures: dict[str, object]) -> None:
-    """One JSON line per blueprint on stderr: phase seconds (they overlap: the audit runs while cfn-lint
-    lints), total, templates and how many were linted, and whether the build was skipped as up to date."""
-    import json
-
-    print(f"{path}: timings: {json.dumps(figures, sort_keys=True)}", file=sys.stderr)
-
-
-def _build_all(args: argparse.Namespace, paths: list[Path], sources: dict[Path, bytes | None],
-               fresh: dict[Path, Built], cache: CleanCache, linter: Linter) -> int:
-    from generator.blueprint import BlueprintErrors, load_blueprint_bytes, read_blueprint
-    from generator.output import OutputError, is_template
-    from generator.pipeline import ValidationFailed, build
-
-    loaded: dict[Path, tuple[bytes, Blueprint] | BlueprintErrors] = {}
-    names: dict[Path, str] = {path: built.name for path, built in fresh.items()}
-    for path, source in sources.items():
-        if path in fresh:
-            continue
-        try:
-            data = read_blueprint(path) if source is None else source
-            blueprint = load_blueprint_bytes(data, str(path))
-        except BlueprintErrors as exc:
-            loaded[path] = exc
-            continue
-        loaded[path] = data, blueprint
-        names[path] = blueprint.name
-    taken = _names_taken_twice([(path, names[path]) for path in paths if path in names])
+    progress = None if args.quiet or not sys.stderr.isatty() else _progress
     worst = EXIT_OK
-    for path in paths:  # a file given twice is refused, as two files with one name are
-        if path in taken:
-            name, first = taken[path]
-            print(f"{path}:1:1: error: name: `{name}` is also the name of {first}; "
-                  "both would write the same directory, so neither this file nor its output is touched",
-                  file=sys.stderr)
-            worst = max(worst, EXIT_USAGE)
-            continue
-        if path in fresh:
-            _report_fresh(args, {path: fresh[path]})
-            continue
-        try:
-            outcome = loaded[path]
-            if isinstance(outcome, BlueprintErrors):
-                raise outcome
-            result = build(path, args.output, write=args.write, cache=cache, linter=linter, loaded=outcome,
-                           progress=_progress(args, path))
-        except BlueprintErrors as exc:
-            print(exc.render(), file=sys.stderr)
-            worst = max(worst, EXIT_USAGE)
-            continue
-        except ValidationFailed as exc:
-            print(str(exc), file=sys.stderr)
-            print(f"{path}: templates fail validation; nothing written", file=sys.stderr)
-            worst = max(worst, EXIT_INVALID)
-            continue
-        except OutputError as exc:
-            print(f"{path}: error: {exc}", file=sys.stderr)
-            worst = max(worst, EXIT_USAGE)
-            continue
-        for warning in result.warnings:
-            print(warning.render(), file=sys.stderr)
-        if args.timings:
-            _print_timings(path, {**{phase: round(t, 4) for phase, t in result.seconds.items()},
-                                  "total": round(result.elapsed, 4), "up_to_date": False, "linted": result.linted,
-                                  "templates": sum(map(is_template, result.files))})
-        if args.write:
-            if not args.quiet:
-                verdict = f"{len(result.warnings)} audit warnings" if result.warnings else "lint and audit clean"
-                print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, {verdict}; "
-                      f"{result.linted} templates linted) in {result.elapsed:.1f}s")
-        elif result.stale:
-            for stale in result.stale:
-                print(f"{result.directory / stale}: stale: differs from what {path} generates", file=sys.stderr)
-            print(f"{path}: {result.directory}/ is stale; run `blueprint build` (or `make templates`)",
-                  file=sys.stderr)
-            worst = max(worst, EXIT_INVALID)
-        elif not args.quiet:
-            print(f"{path}: {result.directory}/ is up to date")
+    for outcome in build_many(blueprint_files(args.files), args.output, write=args.write,
+                              use_cache=not args.no_cache, progress=progress):
+        worst = max(worst, _report(args, outcome))
     return worst
 
 
-def _progress(args: argparse.Namespace, path: Path) -> Callable[[str], None] | None:
-    """Progress lines on a terminal's stderr, so a long build says what it is doing; none when quiet."""
-    if args.quiet or not sys.stderr.isatty():
-        return None
-    return lambda message: print(f"{path}: {message} ...", file=sys.stderr, flush=True)
+def _report(args: argparse.Namespace, outcome: Outcome) -> int:
+    """One blueprint's messages (results on stdout, problems on stderr), and its exit code."""
+    from generator.batch import Status
+
+    path, status, result = outcome.path, outcome.status, outcome.result
+    if status is Status.BAD_INPUT:
+        print(_bad_input(path, outcome.error), file=sys.stderr)
+        return EXIT_USAGE
+    if status is Status.INVALID:
+        print(str(outcome.error), file=sys.stderr)
+        print(f"{path}: templates fail validation; nothing written", file=sys.stderr)
+        return EXIT_INVALID
+    for warning in result.warnings if result else []:
+        print(warning.render(), file=sys.stderr)
+    if outcome.record is not None and not args.quiet:
+        print(f"{path}: {args.output / outcome.record.name}/ is up to date "
+              "(built from this blueprint by this exact tool)")
+    if args.timings:
+        import json
+
+        # One JSON line per blueprint on stderr, read by `make bench`.
+        print(f"{path}: timings: {json.dumps(outcome.timings(), sort_keys=True)}", file=sys.stderr)
+    if status is Status.STALE and result is not None:
+        for stale in result.stale:
+            print(f"{result.directory / stale}: stale: differs from what {path} generates", file=sys.stderr)
+        print(f"{path}: {result.directory}/ is stale; run `blueprint build` (or `make templates`)", file=sys.stderr)
+        return EXIT_INVALID
+    if args.quiet or result is None:
+        return EXIT_OK
+    if status is Status.WRITTEN:
+        verdict = f"{len(result.warnings)} audit warnings" if result.warnings else "lint and audit clean"
+        print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, {verdict}; "
+              f"{result.linted} templates linted) in {result.elapsed:.1f}s")
+    else:
+        print(f"{path}: {result.directory}/ is up to date")
+    return EXIT_OK
 
 
-def _names_taken_twice(names: list[tuple[Path, str]]) -> dict[Path, tuple[str, Path]]:
-    """Blueprints whose name an earlier file already has (they would write the same directory), checked
-    before anything is built; files that do not load are left to the build to report."""
-    first: dict[str, Path] = {}
-    taken: dict[Path, tuple[str, Path]] = {}
-    for path, name in names:
-        if name in first:
-            taken[path] = (name, first[name])
-        else:
-            first[name] = path
-    return taken
+def _bad_input(path: Path, error: BlueprintErrors | ValidationFailed | OutputError | NameTaken | None) -> str:
+    from generator.batch import NameTaken
+    from generator.blueprint import BlueprintErrors
+
+    if isinstance(error, NameTaken):
+        return (f"{path}:1:1: error: name: `{error.name}` is also the name of {error.first}; "
+                "both would write the same directory, so neither this file nor its output is touched")
+    if isinstance(error, BlueprintErrors):
+        return error.render()
+    return f"{path}: error: {error}"
+
+
+def _progress(path: Path, message: str) -> None:
+    """Progress lines on a terminal's stderr, so a long build says what it is doing."""
+    print(f"{path}: {message} ...", file=sys.stderr, flush=True)
 
 
 def _run_audit(args: argparse.Namespace) -> int:

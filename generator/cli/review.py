@@ -67,12 +67,12 @@ def _run_diff(args: argparse.Namespace) -> int:
         as_json,
         as_markdown,
         as_text,
-        build_revision,
         diff_apps,
         diff_directories,
         load_apps,
         load_templates,
     )
+    from generator.revision import RevisionError, build_revision
 
     paths: list[Path] = args.paths
     if args.git is None and len(paths) != 2:
@@ -87,7 +87,7 @@ def _run_diff(args: argparse.Namespace) -> int:
             result = diff_apps(base, head, pair_single=bool(load_templates(head_path)))
         else:
             result = diff_directories(paths[0], paths[1])
-    except DiffInputError as exc:
+    except (DiffInputError, RevisionError) as exc:
         raise UsageError(str(exc)) from None
     report = {"json": as_json, "markdown": as_markdown}.get(args.format, as_text)(result)
     write(report, args.output)

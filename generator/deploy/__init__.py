@@ -5,8 +5,6 @@
     progress.py   stream stack events of the root and nested stacks; failed resources
     deploy.py     publish -> change set -> preview -> confirm -> execute -> watch
     aws.py        the boto3 session, retries, URL styles, and errors turned into one-line messages
-    parameters.py parameters.json, the root's parameters for `aws cloudformation deploy` (no boto3:
-                  every build imports it)
 
 Errors: aws.DeployError (exit 2) and aws.StackFailed (exit 1).
 """

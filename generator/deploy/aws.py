@@ -1,7 +1,7 @@
 """The boto3 side of publish and deploy: one session per command, clients with the right retries,
 the URLs CloudFormation and the console read, and every AWS error turned into one line.
 
-Two kinds of failure leave this package, and cli.py gives each its exit code:
+Two kinds of failure leave this package, and generator/cli/aws.py gives each its exit code:
 - DeployError (exit 2): the request or the environment is wrong: no credentials, no region, a
   missing or forbidden bucket, an unreachable endpoint, an unknown --parameter, a stack in a state
   that cannot take a change set.

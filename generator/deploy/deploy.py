@@ -1,4 +1,4 @@
-"""`blueprint deploy`: publish -> change set -> preview -> confirm -> execute -> watch events.
+"""`blueprint deploy`: build -> publish -> change set -> preview -> confirm -> execute -> watch events.
 
 The stack is always changed through a change set, so what will happen is printed before it does,
 and a stack that already matches the templates is left alone ("no changes").
@@ -9,14 +9,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from generator.cfn.artifacts import ROOT
+from generator.cfn.parameters import root_parameters
 from generator.deploy import changeset
 from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, error_code, stack_link
 from generator.deploy.progress import EventStream, failure_lines
-from generator.deploy.publish import CAPABILITIES, Published
+from generator.deploy.publish import CAPABILITIES, Build, Published, check_bucket, load, publish
 
 # A stack in one of these states can take a CREATE change set (it exists only as a placeholder).
 CREATABLE = frozenset({"REVIEW_IN_PROGRESS"})
@@ -40,7 +42,7 @@ class Request:
     parameters: Mapping[str, str]  # --parameter K=V, as given
     execute: bool = True  # False: --no-execute, stop after the preview
     assume_yes: bool = False  # --yes
-    poll_seconds: float = 5.0
+    poll_seconds: float = 5.0  # between questions to CloudFormation; publish_then_deploy asks an emulator every 1 s
 
 
 def stack_status(cfn: Any, stack_name: str) -> tuple[str | None, set[str]]:
@@ -82,6 +84,23 @@ def change_set_parameters(given: Mapping[str, str], root_parameters: Mapping[str
     parameters += [{"ParameterKey": key, "UsePreviousValue": True}
                    for key in root_parameters if key not in given and key in current]
     return parameters
+
+
+def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str, prefix: str, confirm: Confirm,
+                        out: TextIO) -> str:
+    """The whole of `blueprint deploy`: the bucket checked before the build (which takes seconds), the
+    --parameter names before anything is uploaded, then publish and deploy(); returns what deploy() did."""
+    bucket_region = check_bucket(aws.client("s3"), bucket)
+    release = build()
+    root = root_parameters(load(release.files[ROOT]))
+    check_parameters(request.parameters, root)
+    published = publish(aws, release.files, name=release.name, bucket=bucket, prefix=prefix,
+                        bucket_region=bucket_region)
+    out.write(f"published {published.name}: {len(published.uploaded)} uploaded, {len(published.existing)} already "
+              f"there; root template {published.root_url}\n")
+    if aws.emulated:  # an emulator answers at once: no need to wait 5 s between questions
+        request = replace(request, poll_seconds=1.0)
+    return deploy(aws, published, root, request, confirm, out)
 
 
 def deploy(aws: Aws, published: Published, root_parameters: Mapping[str, str], request: Request,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import yaml
@@ -25,6 +25,20 @@ from generator.deploy.aws import Aws, DeployError, aws_errors, error_code, quick
 from generator.output import is_template
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
+
+
+class Release(Protocol):
+    """A blueprint's files, built and validated by the pipeline (generator.pipeline.BuildResult is one).
+    Building is the pipeline's job, above this layer: publish and deploy are handed a function that builds."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def files(self) -> Mapping[str, bytes]: ...
+
+
+Build = Callable[[], Release]
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,14 @@ def publish(aws: Aws, files: Mapping[str, bytes], *, name: str, bucket: str, pre
             s3.put_object(Bucket=bucket, Key=upload.key, Body=upload.body, ContentType="application/yaml")
             published.uploaded.append(upload.key)
     return published
+
+
+def publish_built(aws: Aws, build: Build, *, bucket: str, prefix: str = "") -> Published:
+    """`blueprint publish`: the bucket checked first (a missing bucket is said before a build that takes
+    seconds), then the blueprint built, then its templates uploaded."""
+    bucket_region = check_bucket(aws.client("s3"), bucket)
+    release = build()
+    return publish(aws, release.files, name=release.name, bucket=bucket, prefix=prefix, bucket_region=bucket_region)
 
 
 def check_bucket(s3: Any, bucket: str) -> str | None:

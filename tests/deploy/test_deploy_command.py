@@ -26,7 +26,7 @@ from generator.deploy.aws import DeployError, StackFailed, aws_errors
 from generator.deploy.deploy import change_set_parameters, change_set_type
 from generator.deploy.progress import EventStream, failure_lines
 
-from .harness import STACK_TYPE, MotoCloud, child_templates, stack_tree
+from .harness import REGION, STACK_TYPE, MotoCloud, child_templates, stack_tree
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "blueprints" / "example.yaml"
 OUTPUT = Path(__file__).resolve().parents[2] / "output" / "photos"
@@ -241,6 +241,44 @@ def test_bad_arguments_are_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:  # argparse: --yes and --no-execute exclude each other
         main(["deploy", str(EXAMPLE), "--stack", "s", "--bucket", "b", "--yes", "--no-execute"])
     assert exited.value.code == 2
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    files: dict[str, bytes]
+
+
+def test_the_bucket_is_checked_before_the_build_and_parameters_before_any_upload(moto: MotoCloud,
+                                                                                   bucket: str) -> None:
+    from generator.deploy.aws import connect
+    from generator.deploy.deploy import Request, publish_then_deploy
+    from generator.deploy.publish import publish_built
+
+    aws = connect(REGION, moto.endpoint_url)
+    builds: list[str] = []
+
+    def build() -> Release:
+        builds.append("built")
+        return Release("tiny", {"root.yaml": b"Parameters: {Size: {Type: String, Default: small}}\nResources: {}\n"})
+
+    def never(question: str) -> bool:
+        raise AssertionError("asked before anything was published")
+
+    absent = unique("absent")
+    with pytest.raises(DeployError, match=f"bucket {absent} does not exist"):
+        publish_built(aws, build, bucket=absent)
+    with pytest.raises(DeployError, match=f"bucket {absent} does not exist"):
+        publish_then_deploy(aws, build, Request("tiny", {}), bucket=absent, prefix="", confirm=never,
+                            out=io.StringIO())
+    assert builds == []
+
+    before = moto.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount", 0)
+    with pytest.raises(DeployError, match="unknown --parameter Colour; the root stack takes: Size"):
+        publish_then_deploy(aws, build, Request("tiny", {"Colour": "red"}), bucket=bucket, prefix="tiny",
+                            confirm=never, out=io.StringIO())
+    assert builds == ["built"]
+    assert moto.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount", 0) == before
 
 
 # --- on CloudFormation-shaped data (what moto does not model) ------------------------------------------

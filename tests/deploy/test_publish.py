@@ -15,9 +15,9 @@ import yaml
 
 from generator.blueprint import load_blueprint
 from generator.cfn.artifacts import artifact_keys, child_key
+from generator.cfn.parameters import PARAMETERS
 from generator.cli import main
 from generator.deploy.aws import Aws, StackFailed, aws_errors, quick_create_link, template_url
-from generator.deploy.parameters import PARAMETERS
 from generator.deploy.publish import Published, application_files, nested_files, package
 from generator.pipeline import generate
 from generator.stacks.catalog import CATALOG

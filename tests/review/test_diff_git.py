@@ -65,3 +65,14 @@ def test_an_unknown_revision_is_bad_input(repository: Path, capsys) -> None:  # 
     assert main(["diff", "--git", "no-such-branch"]) == EXIT_USAGE
     assert "no-such-branch" in capsys.readouterr().err
     assert git(repository, "worktree", "list").count("\n") == 1
+
+
+def test_a_revision_whose_blueprint_does_not_load_is_a_revision_error(repository: Path) -> None:
+    from generator.revision import RevisionError, build_revision
+
+    (repository / "blueprints" / "shop.yaml").write_text("name: shop\nservices: 3\n")
+    git(repository, "commit", "--quiet", "-am", "broken")
+    with pytest.raises(RevisionError, match=r"^blueprints/shop.yaml at HEAD does not load:\nblueprints/shop.yaml:"):
+        build_revision("HEAD", cwd=repository)
+    assert build_revision("HEAD~", cwd=repository)["shop"]["root.yaml"]["Resources"]
+    assert git(repository, "worktree", "list").count("\n") == 1

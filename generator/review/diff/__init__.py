@@ -20,7 +20,7 @@ from generator.review.diff.model import (
     DiffInputError,
     ResourceChange,
 )
-from generator.review.diff.reading import build_revision, load_apps, load_templates
+from generator.review.diff.reading import load_apps, load_templates
 from generator.review.diff.report import as_json, as_markdown, as_text
 from generator.review.diff.values import show_value
 
@@ -40,7 +40,6 @@ __all__ = [
     "as_json",
     "as_markdown",
     "as_text",
-    "build_revision",
     "diff_apps",
     "diff_directories",
     "diff_templates",

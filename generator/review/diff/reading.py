@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -53,45 +51,3 @@ def load_apps(path: Path) -> Apps:
     if not apps:
         raise DiffInputError(f"{path}: no CloudFormation templates in it or in its <name>/ directories")
     return apps
-
-
-
-def build_revision(revision: str, blueprints: str = "blueprints/*.yaml", cwd: Path | None = None) -> Apps:
-    """The blueprints of a git revision, generated (not linted) with the generator installed now.
-
-    The revision is checked out into a temporary worktree, so the working tree is never touched;
-    `blueprints` is relative to the current directory, as it is inside the repository.
-    """
-    from generator.blueprint import BlueprintErrors, load_blueprint
-    from generator.pipeline import documents
-
-    here = (cwd or Path.cwd()).resolve()
-    top = Path(_git(["rev-parse", "--show-toplevel"], here))
-    prefix = _git(["rev-parse", "--show-prefix"], here)
-    with tempfile.TemporaryDirectory(prefix="blueprint-diff-") as scratch:
-        worktree = Path(scratch) / "base"
-        _git(["worktree", "add", "--detach", "--quiet", str(worktree), revision], top)
-        try:
-            apps: Apps = {}
-            for path in sorted((worktree / prefix).glob(blueprints)):
-                try:
-                    blueprint = load_blueprint(path)
-                except BlueprintErrors as exc:
-                    shown = str(path.relative_to(worktree))
-                    raise DiffInputError(f"{shown} at {revision} does not load:\n"
-                                         + exc.render().replace(str(path), shown)) from None
-                apps[blueprint.name] = documents(blueprint)
-            return apps
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=top,
-                           capture_output=True, check=False)
-
-
-def _git(arguments: list[str], cwd: Path) -> str:
-    try:
-        done = subprocess.run(["git", *arguments], cwd=cwd, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise DiffInputError("--git needs the git command") from None
-    if done.returncode != 0:
-        raise DiffInputError(f"git {' '.join(arguments[:2])}: {done.stderr.strip() or 'failed'}")
-    return done.stdout.strip()

@@ -3,6 +3,8 @@
 Written in the "CloudFormation like format" that `aws cloudformation deploy --parameter-overrides
 file://parameters.json` reads (a list of {"ParameterKey", "ParameterValue"}; no other keys, which
 deploy refuses). The same file also works for `create-stack` / `create-change-set --parameters file://`.
+A fact about the root template, so here, below both the build that writes the file and `blueprint
+deploy`, which checks --parameter against the same list.
 """
 
 from __future__ import annotations
