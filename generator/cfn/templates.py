@@ -53,10 +53,6 @@ class Opaque:
 Value = Res | Lit | Param | Opaque
 
 
-class AuditInputError(Exception):
-    """A file that is not a readable CloudFormation template."""
-
-
 @dataclass
 class Template:
     name: str
@@ -85,22 +81,6 @@ class Template:
         key = next((key for key in self.resources if key == logical_id), None)
         mark = getattr(key, "start_mark", None) or getattr(self.resources.get(logical_id), "start_mark", None)
         return mark.line + 1 if mark is not None else 1
-
-
-def load_files(paths: Iterable[Path]) -> list[Template]:
-    from cfnlint.decode import decode  # imported late: cfn-lint takes most of a second to import
-
-    templates = []
-    for path in paths:
-        try:
-            data, problems = decode(str(path))
-        except Exception as exc:  # cfn-lint's decoder raises many kinds on garbage
-            raise AuditInputError(f"{path}: cannot read template: {exc}") from None
-        if data is None or not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
-            detail = problems[0].message if problems else "no Resources mapping"
-            raise AuditInputError(f"{path}: not a CloudFormation template ({detail})")
-        templates.append(Template(str(path), data))
-    return templates
 
 
 def rendered_template(name: str, data: dict[str, Any], text: bytes) -> Template:
