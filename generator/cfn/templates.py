@@ -13,15 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.cfn import layout
 from generator.cfn.artifacts import STACK_TYPE
-
-if TYPE_CHECKING:
-    from generator.cfn.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -121,6 +117,9 @@ class TemplateSet:
     templates: dict[str, Template]
     parents: dict[str, tuple[str, str]] = field(default_factory=dict)  # child file -> (parent file, stack id)
     children: dict[tuple[str, str], str] = field(default_factory=dict)  # (parent file, stack id) -> child file
+    # What layers above work out from the set, kept with it so that it is worked out once and shared
+    # (generator/cfn/facts.py's Facts.of): by the kind of thing worked out.
+    derived: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, templates: list[Template]) -> TemplateSet:
@@ -143,14 +142,6 @@ class TemplateSet:
     def of_documents(cls, documents: Mapping[str, dict[str, Any]]) -> TemplateSet:
         """A set over templates held in memory (file name -> plain data)."""
         return cls.of([Template(name, data) for name, data in documents.items()])
-
-    @cached_property
-    def facts(self) -> Facts:
-        """What the set's resources amount to (security-group rules, subnets, ...), worked out once and
-        shared by everything that asks: the audit, the quota on rules per group, the diagram."""
-        from generator.cfn.facts import Facts
-
-        return Facts(self)
 
     def resource(self, ref: Res) -> dict[str, Any]:
         resource = self.templates[ref.file].resources.get(ref.id)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.cfn.facts import Facts
 from generator.cfn.reader import TemplateReadError, read_template
 from generator.cfn.templates import Template, TemplateSet, rendered_template
 from generator.checks.audit.rule import AuditRule, Finding
@@ -21,7 +22,8 @@ class AuditInputError(Exception):
 
 def audit_set(templates: TemplateSet) -> list[Finding]:
     """Every rule over one nested set (its facts are shared with whoever else asked for them)."""
-    return sorted({finding for rule in all_rules() for finding in rule.check(templates.facts)})
+    facts = Facts.of(templates)
+    return sorted({finding for rule in all_rules() for finding in rule.check(facts)})
 
 
 def audit_templates(templates: list[Template]) -> list[Finding]:
