@@ -96,8 +96,19 @@ def _literal_text(values: list[Value]) -> str | None:
 
 
 class Facts:
+    """What a set's resources amount to, each worked out on first use."""
+
     def __init__(self, templates: TemplateSet) -> None:
         self.set = templates
+
+    @classmethod
+    def of(cls, templates: TemplateSet) -> Facts:
+        """The set's facts, worked out once per set and shared by everything that asks (the audit, the
+        quota on rules per group, the diagram): they are kept with the set."""
+        found = templates.derived.get(cls)
+        if found is None:
+            found = templates.derived[cls] = cls(templates)
+        return found
 
     def one(self, file: str, value: Any) -> Value | None:
         values = self.set.resolve(file, value)

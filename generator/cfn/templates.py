@@ -1,25 +1,23 @@
 """A set of CloudFormation templates as one deployable whole: nesting followed, values resolved.
 
 `resolve` turns any property value into what it ends up being: a resource of some template, a
-literal, or a parameter nobody in the set fills (`Param`). It follows `Ref`s to parameters into the
-parent stack's `Parameters`, `Fn::GetAtt Child.Outputs.X` into the child's outputs, and lists
-through `Fn::Join`, `Fn::Split` and `Fn::Select`, so a rule can ask "which subnets does this load
-balancer really land in" across nested stacks.
+literal, or a parameter nobody in the set fills (`Param`). `references` lists every resource a value
+takes the ID or an attribute of, and where in the value. Both cross nested stacks the same way
+(`_stands_for`): a `Ref` to a parameter reads on in the parent stack's `Parameters`, a
+`Fn::GetAtt Child.Outputs.X` in the child's outputs. So a rule can ask "which subnets does this load
+balancer really land in", and the diff "which resources does this property follow".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.cfn import layout
 from generator.cfn.artifacts import STACK_TYPE
-
-if TYPE_CHECKING:
-    from generator.cfn.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,22 @@ class Opaque:
 Value = Res | Lit | Param | Opaque
 
 
-class AuditInputError(Exception):
-    """A file that is not a readable CloudFormation template."""
+@dataclass(frozen=True)
+class Reference:
+    """A resource a value takes the ID of (`attribute` None) or an attribute of, and where in the value:
+    the keys and list positions down to it (a function's name is no step, a position in its argument is)."""
+
+    where: tuple[str | int, ...]
+    target: Res
+    attribute: str | None
+
+
+@dataclass(frozen=True)
+class _ReadOn:
+    """A name that stands for a value of another template of the set: a parent's or a child's."""
+
+    file: str
+    value: Any
 
 
 @dataclass
@@ -87,22 +99,6 @@ class Template:
         return mark.line + 1 if mark is not None else 1
 
 
-def load_files(paths: Iterable[Path]) -> list[Template]:
-    from cfnlint.decode import decode  # imported late: cfn-lint takes most of a second to import
-
-    templates = []
-    for path in paths:
-        try:
-            data, problems = decode(str(path))
-        except Exception as exc:  # cfn-lint's decoder raises many kinds on garbage
-            raise AuditInputError(f"{path}: cannot read template: {exc}") from None
-        if data is None or not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
-            detail = problems[0].message if problems else "no Resources mapping"
-            raise AuditInputError(f"{path}: not a CloudFormation template ({detail})")
-        templates.append(Template(str(path), data))
-    return templates
-
-
 def rendered_template(name: str, data: dict[str, Any], text: bytes) -> Template:
     """A template this tool rendered, from the data it rendered: nothing to parse. Lines come from the
     text's layout (block YAML, top-level keys at column 0, logical IDs indented two spaces)."""
@@ -121,6 +117,9 @@ class TemplateSet:
     templates: dict[str, Template]
     parents: dict[str, tuple[str, str]] = field(default_factory=dict)  # child file -> (parent file, stack id)
     children: dict[tuple[str, str], str] = field(default_factory=dict)  # (parent file, stack id) -> child file
+    # What layers above work out from the set, kept with it so that it is worked out once and shared
+    # (generator/cfn/facts.py's Facts.of): by the kind of thing worked out.
+    derived: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, templates: list[Template]) -> TemplateSet:
@@ -143,14 +142,6 @@ class TemplateSet:
     def of_documents(cls, documents: Mapping[str, dict[str, Any]]) -> TemplateSet:
         """A set over templates held in memory (file name -> plain data)."""
         return cls.of([Template(name, data) for name, data in documents.items()])
-
-    @cached_property
-    def facts(self) -> Facts:
-        """What the set's resources amount to (security-group rules, subnets, ...), worked out once and
-        shared by everything that asks: the audit, the quota on rules per group, the diagram."""
-        from generator.cfn.facts import Facts
-
-        return Facts(self)
 
     def resource(self, ref: Res) -> dict[str, Any]:
         resource = self.templates[ref.file].resources.get(ref.id)
@@ -182,11 +173,10 @@ class TemplateSet:
         if len(value) != 1:
             return [Opaque("mapping")]
         (function, argument), = value.items()
-        if function == "Ref":
-            return self._resolve_ref(file, str(argument), depth)
-        if function == "Fn::GetAtt":
-            target, attribute = _split_get_att(argument)
-            return self._resolve_get_att(file, target, attribute, depth)
+        if function in ("Ref", "Fn::GetAtt"):
+            name, attribute = (str(argument), None) if function == "Ref" else split_get_att(argument)
+            found = self._stands_for(file, name, attribute)
+            return self.resolve(found.file, found.value, depth) if isinstance(found, _ReadOn) else [found]
         if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
             delimiter, parts = argument
             if delimiter == ",":
@@ -205,30 +195,73 @@ class TemplateSet:
             return self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth)
         return [Opaque(function)]
 
-    def _resolve_ref(self, file: str, name: str, depth: int) -> list[Value]:
+    def references(self, file: str, value: Any, where: tuple[str | int, ...] = (), _depth: int = 0
+                   ) -> Iterator[Reference]:
+        """Every resource `value` (in `file`) takes the ID or an attribute of, through `Ref`, `Fn::GetAtt`
+        and `Fn::Sub`, inside any other function too; `where` is prefixed to each place found."""
+        if _depth > 30:
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from self.references(file, item, (*where, index), _depth)
+            return
+        if not isinstance(value, dict):
+            return
+        if not is_function(value):
+            for key, item in value.items():
+                yield from self.references(file, item, (*where, key), _depth)
+            return
+        (function, argument), = value.items()
+        names: list[tuple[str, str | None]] = []
+        inner: Any = None  # what else in the function may hold references
+        if function == "Ref" and isinstance(argument, str):
+            names = [(argument, None)]
+        elif function == "Fn::GetAtt":
+            names = [split_get_att(argument)]
+        elif function == "Fn::Sub":
+            text, variables = (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 \
+                else (argument, {})
+            for name in _SUB_NAME.findall(text if isinstance(text, str) else ""):
+                if not (isinstance(variables, dict) and name in variables):
+                    target, _, attribute = name.partition(".")
+                    names.append((target, attribute or None))
+            inner = list(variables.values()) if isinstance(variables, dict) else None
+        else:
+            inner = argument  # Fn::Join, Fn::Select, Fn::If, ...
+        for name, attribute in names:
+            found = self._stands_for(file, name, attribute)
+            if isinstance(found, Res):
+                yield Reference(where, found, attribute)
+            elif isinstance(found, _ReadOn):
+                for reference in self.references(found.file, found.value, (), _depth + 1):
+                    yield Reference(where, reference.target, reference.attribute)
+        if inner is not None:
+            yield from self.references(file, inner, where, _depth)
+
+    def _stands_for(self, file: str, name: str, attribute: str | None) -> Value | _ReadOn:
+        """What `Ref name` (attribute None) or `Fn::GetAtt name.attribute` in `file` stands for: one of
+        the file's resources, a value to read on in another template of the set, a parameter nobody
+        fills, or something this model does not follow (a pseudo parameter, a missing output)."""
         template = self.templates[file]
+        child = self.children.get((file, name))
+        if child is not None and attribute is not None and attribute.startswith("Outputs."):
+            output = self.templates[child].outputs.get(attribute.removeprefix("Outputs."))
+            if isinstance(output, dict) and "Value" in output:
+                return _ReadOn(child, output["Value"])
+            return Opaque(f"{name}.{attribute}")
         if name in template.resources:
-            return [Res(file, name)]
+            return Res(file, name)
+        if attribute is not None:
+            return Opaque(f"{name}.{attribute}")
         if name in template.parameters:
             parent = self.parents.get(file)
             if parent is not None:
                 parent_file, stack_id = parent
                 passed = self.properties(Res(parent_file, stack_id)).get("Parameters") or {}
                 if isinstance(passed, dict) and name in passed:
-                    return self.resolve(parent_file, passed[name], depth)
-            return [Param(file, name)]
-        return [Opaque(name)]
-
-    def _resolve_get_att(self, file: str, target: str, attribute: str, depth: int) -> list[Value]:
-        child = self.children.get((file, target))
-        if child is not None and attribute.startswith("Outputs."):
-            output = self.templates[child].outputs.get(attribute.removeprefix("Outputs."))
-            if isinstance(output, dict) and "Value" in output:
-                return self.resolve(child, output["Value"], depth)
-            return [Opaque(f"{target}.{attribute}")]
-        if target in self.templates[file].resources:
-            return [Res(file, target)]
-        return [Opaque(f"{target}.{attribute}")]
+                    return _ReadOn(parent_file, passed[name])
+            return Param(file, name)
+        return Opaque(name)
 
 
 def _child_file(parent: str, basename: str, by_basename: dict[str, list[str]]) -> str | None:
@@ -244,13 +277,22 @@ def _child_file(parent: str, basename: str, by_basename: dict[str, list[str]]) -
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _split_get_att(argument: Any) -> tuple[str, str]:
+def is_function(value: dict[str, Any]) -> bool:
+    """Whether a mapping is an intrinsic function (or a condition), not data."""
+    return len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref", "Condition"))
+
+
+def split_get_att(argument: Any) -> tuple[str, str]:
+    """`Fn::GetAtt`'s (resource, attribute), from its list form or its `Resource.Attribute` string."""
     if isinstance(argument, list) and len(argument) == 2:
         return str(argument[0]), str(argument[1])
     if isinstance(argument, str) and "." in argument:
         target, attribute = argument.split(".", 1)
         return target, attribute
     return str(argument), ""
+
+
+_SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")  # ${Name} or ${Resource.Attribute}; ${!Literal} is text
 
 
 def _has_opaque(values: list[Value]) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from generator.cfn.facts import Facts
 from generator.cfn.templates import Res, TemplateSet
 
 MAX_RESOURCES = 500
@@ -52,7 +53,7 @@ def check_quotas(files: Mapping[str, bytes], templates: TemplateSet) -> list[Quo
 
 def _security_group_rules(templates: TemplateSet) -> list[QuotaFinding]:
     counts: dict[tuple[Res, str], int] = {}
-    for rule in templates.facts.rules:
+    for rule in Facts.of(templates).rules:
         if isinstance(rule.group, Res):
             counts[(rule.group, rule.direction)] = counts.get((rule.group, rule.direction), 0) + 1
     return [

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
-import yaml
-
 from generator.cfn.artifacts import ROOT, STACK_TYPE, artifact_keys, child_key, normalized_prefix
+from generator.cfn.reader import TemplateReadError, read_template
 from generator.cfn.render import render_data
 from generator.cfn.stackfiles import CATALOG
 from generator.deploy.aws import Aws, DeployError, aws_errors, error_code, quick_create_link, template_url
@@ -95,11 +94,12 @@ class Published:
                 f"  {shlex.join(deploy)}"]
 
 
-def load(body: bytes) -> dict[str, Any]:
-    data = yaml.safe_load(body)
-    if not isinstance(data, dict):
-        raise DeployError("not a CloudFormation template (expected a mapping)")
-    return data
+def load(body: bytes, filename: str = "template") -> dict[str, Any]:
+    """A template of the set being published, as data."""
+    try:
+        return read_template(body, filename)
+    except TemplateReadError as exc:
+        raise DeployError(str(exc)) from None
 
 
 def nested_files(template: Mapping[str, Any]) -> dict[str, str]:
@@ -135,7 +135,7 @@ def package(files: Mapping[str, bytes], prefix: str, name: str, url: Callable[[s
     templates = {filename: body for filename, body in files.items() if is_template(filename)}
     if ROOT not in templates:
         raise DeployError(f"the template set has no {ROOT}")
-    nesting = {filename: nested_files(load(body)) for filename, body in templates.items()}
+    nesting = {filename: nested_files(load(body, filename)) for filename, body in templates.items()}
     keys = artifact_keys(prefix, name, {filename: templates[filename] for filename in application_files(nesting)})
     done: dict[str, Upload] = {}
 
@@ -149,7 +149,7 @@ def package(files: Mapping[str, bytes], prefix: str, name: str, url: Callable[[s
         body = templates[filename]
         children = nesting[filename]
         if children:
-            data = load(body)
+            data = load(body, filename)
             for logical_id, child in children.items():
                 data["Resources"][logical_id]["Properties"]["TemplateURL"] = url(visit(child, (*trail, filename)).key)
             body = render_data(data)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.blueprint.model import Blueprint
-from generator.cfn.facts import WORLD, SgRule
+from generator.cfn.facts import WORLD, Facts, SgRule
 from generator.cfn.stackfiles import SERVICE, template_kind
 from generator.cfn.templates import Param, Res, TemplateSet, Value
 
@@ -82,7 +82,7 @@ class _Graph:
     """The actors of one template set and the rules between their groups."""
 
     def __init__(self, templates: TemplateSet) -> None:
-        self.facts = templates.facts
+        self.facts = Facts.of(templates)
         self.vpc_cidr = self._vpc_cidr()
         self.actors: dict[Value, Actor] = {}
         self._name_groups()

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.cfn.templates import AuditInputError, Template, TemplateSet, load_files, rendered_template
+from generator.cfn.facts import Facts
+from generator.cfn.reader import TemplateReadError, read_template
+from generator.cfn.templates import Template, TemplateSet, rendered_template
 from generator.checks.audit.rule import AuditRule, Finding
 from generator.checks.audit.rules import all_rules
 
@@ -14,9 +16,14 @@ __all__ = ["AuditInputError", "AuditRule", "Finding", "TemplateSet", "all_rules"
            "audit_templates", "rendered_set"]
 
 
+class AuditInputError(Exception):
+    """A file that is not a readable CloudFormation template (the command line's exit 2)."""
+
+
 def audit_set(templates: TemplateSet) -> list[Finding]:
     """Every rule over one nested set (its facts are shared with whoever else asked for them)."""
-    return sorted({finding for rule in all_rules() for finding in rule.check(templates.facts)})
+    facts = Facts.of(templates)
+    return sorted({finding for rule in all_rules() for finding in rule.check(facts)})
 
 
 def audit_templates(templates: list[Template]) -> list[Finding]:
@@ -24,11 +31,18 @@ def audit_templates(templates: list[Template]) -> list[Finding]:
 
 
 def audit_files(paths: Iterable[Path]) -> list[Finding]:
-    """Audit templates read from files (JSON or YAML, short or long form), as one nested set."""
-    return audit_templates(load_files(paths))
+    """Audit templates read from files (JSON or YAML, short or long form), as one nested set. They are
+    read with their position marks, so each finding has the line of its resource."""
+    templates = []
+    for path in paths:
+        try:
+            templates.append(Template(str(path), read_template(path, marked=True)))
+        except TemplateReadError as exc:
+            raise AuditInputError(str(exc)) from None
+    return audit_templates(templates)
 
 
 def rendered_set(templates: Mapping[str, dict[str, Any]], rendered: Mapping[str, bytes]) -> TemplateSet:
     """The set of templates this tool rendered, from their data, with lines read off the bytes rendered
-    from it: nothing is parsed (and cfn-lint, whose loader `audit_files` uses, is not imported)."""
+    from it: nothing is parsed (and cfn-lint, which `audit_files` reads with, is not imported)."""
     return TemplateSet.of([rendered_template(name, data, rendered[name]) for name, data in templates.items()])

@@ -3,12 +3,11 @@ nested stacks that update because a child changed, and reachability between secu
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from generator.cfn.artifacts import STACK_TYPE
-from generator.cfn.templates import Res, TemplateSet
+from generator.cfn.templates import TemplateSet
 from generator.review.diff.behaviour import classify
 from generator.review.diff.model import (
     ADDED,
@@ -25,12 +24,10 @@ from generator.review.diff.model import (
 )
 from generator.review.diff.values import (
     Segment,
-    is_function,
     resource_type,
     resources_of,
     show_path,
     source_of,
-    split_get_att,
 )
 
 
@@ -50,17 +47,18 @@ def cascade(head: TemplateSet, base: Mapping[str, dict[str, Any]], by_key: dict[
 
     def causes(file: str, rid: str, entry: dict[str, Any]) -> dict[tuple[Segment, ...], list[tuple[str, str]]]:
         found: dict[tuple[Segment, ...], list[tuple[str, str]]] = {}
-        for path, target, attribute in _references(head, file, entry.get("Properties") or {}, ()):
+        for reference in head.references(file, entry.get("Properties") or {}):  # across nested stacks
+            target = (reference.target.file, reference.target.id)
             if target == (file, rid):
                 continue
             if target in renewed:
                 cause = ("id", _name(*target))
-            elif target in versions and attribute == "LatestVersionNumber":
+            elif target in versions and reference.attribute == "LatestVersionNumber":
                 cause = ("version", _name(*target))
             else:
                 continue
-            if cause not in found.setdefault(path, []):
-                found[path].append(cause)
+            if cause not in found.setdefault(reference.where, []):
+                found[reference.where].append(cause)
         return found
 
     growing = True
@@ -119,66 +117,6 @@ def _at(value: Any, path: tuple[Segment, ...]) -> Any:
 
 def _name(file: str, logical_id: str) -> str:
     return f"{logical_id} ({file})"
-
-
-def _references(templates: TemplateSet, file: str, value: Any, path: tuple[Segment, ...], depth: int = 0
-                ) -> Iterator[tuple[tuple[Segment, ...], tuple[str, str], str | None]]:
-    """(where in `value`, which resource, which attribute) for every resource `value` takes a value of,
-    following parameters into the parent stack and `Outputs.X` into the child."""
-    if depth > 30:
-        return
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _references(templates, file, item, (*path, index), depth)
-        return
-    if not isinstance(value, dict):
-        return
-    if is_function(value):
-        (function, argument), = value.items()
-        if function == "Ref" and isinstance(argument, str):
-            yield from _resolve(templates, file, argument, None, path, depth)
-            return
-        if function == "Fn::GetAtt":
-            target, attribute = split_get_att(argument)
-            yield from _resolve(templates, file, target, attribute, path, depth)
-            return
-        if function == "Fn::Sub":
-            text, variables = (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 \
-                else (argument, {})
-            for name in re.findall(r"\$\{([^!}][^}]*)\}", text if isinstance(text, str) else ""):
-                if isinstance(variables, dict) and name in variables:
-                    continue
-                target, _, attribute = name.partition(".")
-                yield from _resolve(templates, file, target, attribute or None, path, depth)
-            if isinstance(variables, dict):
-                yield from _references(templates, file, list(variables.values()), path, depth)
-            return
-        yield from _references(templates, file, argument, path, depth)  # Fn::Join, Fn::Select, ...: same place
-        return
-    for key, item in value.items():
-        yield from _references(templates, file, item, (*path, key), depth)
-
-
-def _resolve(templates: TemplateSet, file: str, name: str, attribute: str | None, path: tuple[Segment, ...],
-             depth: int) -> Iterator[tuple[tuple[Segment, ...], tuple[str, str], str | None]]:
-    template = templates.templates[file]
-    child = templates.children.get((file, name))
-    if child is not None and attribute and attribute.startswith("Outputs."):
-        output = templates.templates[child].outputs.get(attribute.removeprefix("Outputs."))
-        if isinstance(output, dict):
-            for _, target, inner in _references(templates, child, output.get("Value"), (), depth + 1):
-                yield path, target, inner
-        return
-    if name in template.resources:
-        yield path, (file, name), attribute
-        return
-    parent = templates.parents.get(file)
-    if name in template.parameters and parent is not None:
-        parent_file, stack_id = parent
-        passed = templates.properties(Res(parent_file, stack_id)).get("Parameters") or {}
-        if isinstance(passed, dict) and name in passed:
-            for _, target, inner in _references(templates, parent_file, passed[name], (), depth + 1):
-                yield path, target, inner
 
 
 def note_nested_updates(head: TemplateSet, app: AppDiff) -> None:

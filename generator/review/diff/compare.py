@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.cfn.templates import TemplateSet
+from generator.cfn.templates import TemplateSet, is_function
 from generator.review.diff.behaviour import classify
 from generator.review.diff.cascade import cascade, note_nested_updates, reachability_changes
 from generator.review.diff.model import (
@@ -43,7 +43,6 @@ from generator.review.diff.model import (
 from generator.review.diff.reading import load_apps, load_templates
 from generator.review.diff.values import (
     Segment,
-    is_function,
     resource_type,
     resources_of,
     show_path,

@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from generator.cfn.reader import NotATemplate, TemplateReadError, read_template
 from generator.review.diff.model import TEMPLATE_SUFFIXES, Apps, DiffInputError
 
 
 def load_templates(directory: Path) -> dict[str, dict[str, Any]]:
-    """Every CloudFormation template directly in `directory`, by file name."""
+    """Every CloudFormation template directly in `directory`, by file name; other JSON and YAML files
+    (parameters.json) are passed over, a file that cannot be read at all is an error."""
     found = {}
     for path in sorted(directory.iterdir()):
         if not path.is_file() or not path.name.endswith(TEMPLATE_SUFFIXES):
             continue
-        data = _parse(path)
-        if isinstance(data, dict) and isinstance(data.get("Resources"), dict):
-            found[path.name] = data
+        try:
+            found[path.name] = read_template(path)
+        except NotATemplate:
+            continue
+        except TemplateReadError as exc:
+            raise DiffInputError(str(exc)) from None
     return found
-
-
-def _parse(path: Path) -> Any:
-    text = path.read_bytes()
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
-        pass
-    from cfnlint.decode import decode  # short-form tags (!Ref): slower, so only when needed
-
-    try:
-        data, _ = decode(str(path))
-    except Exception as exc:  # cfn-lint's decoder raises many kinds on garbage
-        raise DiffInputError(f"{path}: cannot read template: {exc}") from None
-    return json.loads(json.dumps(data, default=str)) if data is not None else None
 
 
 def load_apps(path: Path) -> Apps:

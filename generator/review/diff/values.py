@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from generator.cfn.metadata import SOURCE_KEY
+from generator.cfn.templates import split_get_att
 from generator.review.diff.model import MISSING
 
 Segment = str | int | tuple[str, str]  # a mapping key, a list index, or (identity key, its value)
@@ -31,10 +32,6 @@ def source_of(entry: dict[str, Any]) -> str | None:
     if isinstance(source, list):
         return ", ".join(str(item) for item in source)
     return str(source) if source is not None else None
-
-
-def is_function(value: dict[str, Any]) -> bool:
-    return len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref", "Condition"))
 
 
 def show_path(path: tuple[Segment, ...]) -> str:
@@ -64,11 +61,3 @@ def show_value(value: Any, limit: int = 80) -> str:
         text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def split_get_att(argument: Any) -> tuple[str, str]:
-    if isinstance(argument, list) and len(argument) == 2:
-        return str(argument[0]), str(argument[1])
-    text = str(argument)
-    target, _, attribute = text.partition(".")
-    return target, attribute
