@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from generator.cfn import cidrs
+from generator.cfn import cidrs, policies
 from generator.cfn.launches import LaunchSettings, launch_settings, user_data_text
+from generator.cfn.policies import Statement
 from generator.cfn.templates import Lit, Opaque, Param, Res, TemplateSet, Value
 
 WORLD = {"0.0.0.0/0", "::/0"}
@@ -453,6 +454,15 @@ class Facts:
     def unread(self) -> list[Res]:
         """Resources of a type that runs compute or opens network paths, and that the facts do not read."""
         return [ref for kind in UNREAD for ref, _ in self.set.each(kind)]
+
+    @cached_property
+    def statements(self) -> list[Statement]:
+        """Every IAM statement the set grants or trusts with (see policies.py)."""
+        return policies.statements(self)
+
+    @cached_property
+    def admin_like_policies(self) -> list[tuple[Res, str]]:
+        return list(policies.admin_like_policies(self))
 
     # --- roles of security groups -----------------------------------------------------------------
 
