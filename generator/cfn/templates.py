@@ -56,6 +56,7 @@ class Opaque:
 Value = Res | Lit | Param | Opaque
 
 MAX_DEPTH = 40  # resolution is depth-bounded: odd or cyclic input ends as Opaque("too deep"), never a hang
+MAX_VALUES = 256  # a value that may be more than this many things also "may be anything"
 MAX_TEXTS = 64  # a text with more literal spellings than this is Opaque
 _SUB_REFERENCE = re.compile(r"\$\{([^!}][^}]*)\}")
 
@@ -193,7 +194,10 @@ class TemplateSet:
         key = (file, id(value))
         cached = self._memo.get(key)
         if cached is None or cached[0] is not value:
-            cached = (value, self._resolve_function(file, value, _depth + 1))
+            found = self._resolve_function(file, value, _depth + 1)
+            if len(found) > MAX_VALUES:  # nested Fn::Ifs multiply: keep the audit linear in what it reads
+                found = [*found[:MAX_VALUES], Opaque("too many values")]
+            cached = (value, found)
             self._memo[key] = cached
         return list(cached[1])
 
@@ -227,7 +231,7 @@ class TemplateSet:
             target, attribute = _split_get_att(argument)
             return self._resolve_get_att(file, target, attribute, depth)
         if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
-            return self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth)
+            return _distinct(self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth))
         if function == "Fn::Sub":
             return self._resolve_sub(file, argument, depth)
         if function == "Fn::FindInMap" and isinstance(argument, list) and len(argument) in (3, 4):
@@ -352,6 +356,13 @@ def _split_get_att(argument: Any) -> tuple[str, str]:
         target, attribute = argument.split(".", 1)
         return target, attribute
     return str(argument), ""
+
+
+def _distinct(values: list[Value]) -> list[Value]:
+    try:
+        return list(dict.fromkeys(values))
+    except TypeError:  # a literal of an unhashable kind, from data not read from YAML or JSON
+        return values
 
 
 def _parameter_values(file: str, name: str, declaration: Any) -> list[Value]:
