@@ -159,7 +159,7 @@ def _audit(templates: TemplateSet, rendered: dict[str, bytes], target: Path, cac
     audit_key = content_key("audit, no findings", _audit_salt(), list(rendered.values()))
     if cache.is_clean(audit_key):
         return []
-    found = [replace(f, file=str(target / f.file)) for f in audit_set(templates)]
+    found = [replace(f, file=str(target / f.file)) for f in audit_set(templates, strict=True)]  # our own must verify
     result.warnings = [f for f in found if f.level != "error"]
     errors = [f for f in found if f.level == "error"]
     if not found:

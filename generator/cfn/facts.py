@@ -1,17 +1,33 @@
 """What a template set deploys, in the security model's terms: subnets and whether they are public,
 security groups and every rule into and out of them, and what runs where (load balancers, cluster
-hosts, other instances such as a bastion, Fargate tasks, VPN endpoints)."""
+hosts, other instances such as a bastion, Fargate tasks, VPN endpoints).
+
+Every value is read through `TemplateSet.resolve`, so a property may have several values (each
+branch of an `Fn::If`, each allowed value of a parameter): a fact holds if any of them makes it
+hold. A security-relevant value that resolves to nothing the audit can judge is recorded in
+`unverified`, which the audit reports as "cannot verify" instead of passing it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from generator.cfn.templates import Lit, Param, Res, TemplateSet, Value
+from generator.cfn import cidrs, policies
+from generator.cfn.launches import LaunchSettings, launch_settings, user_data_text
+from generator.cfn.policies import Statement
+from generator.cfn.templates import Lit, Opaque, Param, Res, TemplateSet, Value
 
 WORLD = {"0.0.0.0/0", "::/0"}
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
+COMPUTED = "(computed)"
+# Types that run hosts, tasks or listeners, or open network paths, that the facts do not read: a set
+# holding one cannot be verified.
+UNREAD = ("AWS::Batch::ComputeEnvironment", "AWS::EKS::Nodegroup", "AWS::EKS::Cluster",
+          "AWS::ElasticLoadBalancing::LoadBalancer", "AWS::ElasticBeanstalk::Environment", "AWS::OpsWorks::Instance",
+          "AWS::EMR::Cluster", "AWS::EC2::NetworkInterface", "AWS::EC2::VPCPeeringConnection",
+          "AWS::Lightsail::Instance", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::NetworkInterfaceAttachment")
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,7 @@ class SgRule:
     prefix_list: bool
     description: str | None
     inline: bool
+    world: bool = False  # its CIDR is, alone or with the group's other rules, the whole internet
 
     @property
     def is_placeholder(self) -> bool:
@@ -35,7 +52,7 @@ class SgRule:
 
     @property
     def from_world(self) -> bool:
-        return self.cidr in WORLD
+        return self.world
 
     def ports(self) -> tuple[int, int] | None:
         if self.from_port is None or self.to_port is None:
@@ -55,15 +72,16 @@ class Listener:
 @dataclass(frozen=True)
 class LoadBalancer:
     ref: Res
-    internet_facing: bool
+    internet_facing: bool  # it is, or may be (a parameter allowing it): judged as internet-facing
     subnets: tuple[Value, ...]
     groups: tuple[Value, ...]
     attributes: dict[str, Any]
+    may_be_internal: bool = False
 
 
 @dataclass(frozen=True)
 class InstanceGroup:
-    """EC2 instances: an auto scaling group (through its launch template) or a single instance."""
+    """EC2 instances: an auto scaling group or fleet (through its launch template) or a single instance."""
 
     ref: Res
     launch_template: Res | None
@@ -75,7 +93,7 @@ class InstanceGroup:
 
 @dataclass(frozen=True)
 class TaskPlacement:
-    """An ECS service's awsvpc placement (Fargate, or EC2 in awsvpc mode)."""
+    """An ECS service's or task set's awsvpc placement (Fargate, or EC2 in awsvpc mode)."""
 
     ref: Res
     subnets: tuple[Value, ...]
@@ -95,11 +113,21 @@ def _literal_text(values: list[Value]) -> str | None:
     return str(values[0].value) if len(values) == 1 and isinstance(values[0], Lit) else None
 
 
+def describe(value: Value) -> str:
+    if isinstance(value, Param):
+        return f"the parameter {value.name}, which may take any value"
+    if isinstance(value, Opaque):
+        return f"computed at deploy time ({value.text})"
+    return f"the resource {value.id}" if isinstance(value, Res) else repr(value.value)
+
+
 class Facts:
     """What a set's resources amount to, each worked out on first use."""
 
     def __init__(self, templates: TemplateSet) -> None:
         self.set = templates
+        # (resource, what cannot be verified about it), in the order found
+        self.unverified: dict[tuple[Res, str], None] = {}
 
     @classmethod
     def of(cls, templates: TemplateSet) -> Facts:
@@ -111,43 +139,76 @@ class Facts:
         return found
 
     def one(self, file: str, value: Any) -> Value | None:
-        values = self.set.resolve(file, value)
+        values = list(dict.fromkeys(self.set.resolve(file, value)))
         return values[0] if len(values) == 1 else None
 
     def many(self, file: str, value: Any) -> tuple[Value, ...]:
-        return tuple(self.set.resolve(file, value)) if value is not None else ()
+        return tuple(dict.fromkeys(self.set.resolve(file, value))) if value is not None else ()
+
+    def cannot_verify(self, ref: Res, what: str) -> None:
+        self.unverified.setdefault((ref, what), None)
+
+    def texts(self, ref: Res, value: Any, what: str, default: str | None = None) -> set[str]:
+        """Every literal `value` may be (`default` when it is absent); anything else is unverified."""
+        found = set()
+        resolved = self.set.resolve(ref.file, value) if value is not None else []
+        for item in resolved:
+            if isinstance(item, Lit) and not isinstance(item.value, dict | list):
+                found.add(str(item.value))
+            else:
+                self.cannot_verify(ref, f"{what} is {describe(item)}")
+        return found if resolved or default is None else {default}
+
+    def may_be_true(self, ref: Res, value: Any, what: str) -> bool:
+        return "true" in {text.lower() for text in self.texts(ref, value, what, "false")}
+
+    def placed(self, ref: Res, value: Any, what: str) -> tuple[Value, ...]:
+        """Subnets (or groups) something is placed in; one the audit cannot place is unverified."""
+        found = self.many(ref.file, value)
+        for item in found:
+            if isinstance(item, Opaque) or (isinstance(item, Lit) and what == "subnets" and
+                                            self.subnet_zone(item) == "unknown"):
+                self.cannot_verify(ref, f"its {what} are {describe(item)}")
+            elif isinstance(item, Param) and what == "subnets" and self.subnet_zone(item) == "unknown":
+                self.cannot_verify(ref, f"its {what} are {describe(item)} (its name says neither public nor private)")
+        return found
 
     # --- subnets ----------------------------------------------------------------------------------
 
     @cached_property
     def _public_route_tables(self) -> set[Res]:
-        public = set()
+        """Route tables that send the whole internet (in one route or several) to an internet gateway."""
+        to_gateway: dict[Res, list[str]] = {}
         for ref, properties in self.set.each("AWS::EC2::Route"):
-            if properties.get("DestinationCidrBlock") != "0.0.0.0/0" or "GatewayId" not in properties:
+            if "GatewayId" not in properties:
                 continue
-            gateway = self.one(ref.file, properties["GatewayId"])
-            is_igw = self.set.kind(gateway) == "AWS::EC2::InternetGateway" if gateway else False
-            is_igw = is_igw or (isinstance(gateway, Lit) and str(gateway.value).startswith("igw-"))
-            table = self.one(ref.file, properties.get("RouteTableId"))
-            if is_igw and isinstance(table, Res):
-                public.add(table)
-        return public
+            gateways = self.many(ref.file, properties["GatewayId"])
+            if not any(self.set.kind(g) == "AWS::EC2::InternetGateway" or
+                       (isinstance(g, Lit) and str(g.value).startswith("igw-")) for g in gateways):
+                continue
+            destinations = self.texts(ref, properties.get("DestinationCidrBlock") or
+                                      properties.get("DestinationIpv6CidrBlock"), "the route's destination")
+            for table in self.many(ref.file, properties.get("RouteTableId")):
+                if isinstance(table, Res):
+                    to_gateway.setdefault(table, []).extend(destinations)
+        return {table for table, destinations in to_gateway.items() if cidrs.covers_internet(destinations)}
 
     @cached_property
-    def _subnet_tables(self) -> dict[Res, Res]:
-        tables = {}
+    def _subnet_tables(self) -> dict[Res, set[Res]]:
+        tables: dict[Res, set[Res]] = {}
         for ref, properties in self.set.each("AWS::EC2::SubnetRouteTableAssociation"):
-            subnet = self.one(ref.file, properties.get("SubnetId"))
-            table = self.one(ref.file, properties.get("RouteTableId"))
-            if isinstance(subnet, Res) and isinstance(table, Res):
-                tables[subnet] = table
+            for subnet in self.many(ref.file, properties.get("SubnetId")):
+                for table in self.many(ref.file, properties.get("RouteTableId")):
+                    if isinstance(subnet, Res) and isinstance(table, Res):
+                        tables.setdefault(subnet, set()).add(table)
         return tables
 
     def subnet_zone(self, subnet: Value) -> str:
         """public (routed to an internet gateway), private, or unknown (an outside input)."""
         if isinstance(subnet, Res) and self.set.kind(subnet) == "AWS::EC2::Subnet":
-            table = self._subnet_tables.get(subnet)
-            return "public" if table in self._public_route_tables else "private"
+            public = self._subnet_tables.get(subnet, set()) & self._public_route_tables
+            return "public" if public or self.set.properties(subnet).get("MapPublicIpOnLaunch") is True \
+                else "private"
         if isinstance(subnet, Param):
             # A standalone template takes its subnets from outside; trust the name it gives them.
             lowered = subnet.name.lower()
@@ -168,38 +229,77 @@ class Facts:
         found: list[SgRule] = []
         for ref, properties in self.set.each("AWS::EC2::SecurityGroup"):
             for direction, key in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
-                entries = properties.get(key) or []
-                for entry in entries if isinstance(entries, list) else []:
-                    if isinstance(entry, dict):
-                        found.append(self._rule(ref, ref, direction, entry, inline=True))
+                for entries in self.set.branches(ref.file, properties.get(key) or []):
+                    for entry in entries if isinstance(entries, list) else []:
+                        if isinstance(entry, dict):
+                            found += self._rule(ref, ref, direction, entry, inline=True)
         for kind, direction in (("AWS::EC2::SecurityGroupIngress", "ingress"),
                                 ("AWS::EC2::SecurityGroupEgress", "egress")):
             for ref, properties in self.set.each(kind):
-                group = self.one(ref.file, properties.get("GroupId") or properties.get("GroupName"))
-                found.append(self._rule(ref, group or Param(ref.file, "?"), direction, properties, inline=False))
-        return found
+                groups = self.many(ref.file, properties.get("GroupId") or properties.get("GroupName"))
+                for group in groups or (Param(ref.file, "?"),):
+                    if isinstance(group, Opaque):
+                        self.cannot_verify(ref, f"the group it opens is {describe(group)}")
+                    found += self._rule(ref, group, direction, properties, inline=False)
+        return self._mark_world(list(dict.fromkeys(found)))
 
-    def _rule(self, declared_by: Res, group: Value, direction: str, entry: dict[str, Any], inline: bool) -> SgRule:
+    def _rule(self, declared_by: Res, group: Value, direction: str, entry: dict[str, Any],
+              inline: bool) -> list[SgRule]:
+        """One rule per value its protocol, CIDR, prefix-list entry or peer group may take."""
         file = declared_by.file
-        peer_key = "SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId"
-        cidr = None
+        ends = [sorted(p for p in map(_int, self.texts(declared_by, entry.get(key), key)) if p is not None)
+                for key in ("FromPort", "ToPort")]
+        targets: list[tuple[str | None, Value | None, bool]] = []
         for key in ("CidrIp", "CidrIpv6"):
-            if key in entry:
-                cidr = _literal_text(self.set.resolve(file, entry[key])) or "(computed)"
+            for value in self.set.resolve(file, entry[key]) if key in entry else []:
+                if isinstance(value, Lit):
+                    targets.append((str(value.value), None, False))
+                    continue
+                if self.set.kind(value) not in ("AWS::EC2::VPC", "AWS::EC2::Subnet"):  # the VPC's own range
+                    self.cannot_verify(declared_by, f"its {key} is {describe(value)}")
+                targets.append((COMPUTED, None, False))
+        for key in ("SourcePrefixListId", "DestinationPrefixListId"):
+            for value in self.set.resolve(file, entry[key]) if key in entry else []:
+                targets += [(cidr, None, True) for cidr in self._prefix_list(declared_by, value)]
+        peer_keys = ("SourceSecurityGroupId", "SourceSecurityGroupName") if direction == "ingress" else \
+            ("DestinationSecurityGroupId",)
+        for key in peer_keys:
+            for peer in self.many(file, entry[key]) if key in entry else ():
+                if isinstance(peer, Opaque):
+                    self.cannot_verify(declared_by, f"its peer group is {describe(peer)}")
+                targets.append((None, peer, False))
         description = entry.get("Description")
-        return SgRule(
-            declared_by=declared_by,
-            group=group,
-            direction=direction,
-            protocol=str(entry.get("IpProtocol", "")).lower(),
-            from_port=_int(entry.get("FromPort")),
-            to_port=_int(entry.get("ToPort")),
-            cidr=cidr,
-            peer=self.one(file, entry[peer_key]) if peer_key in entry else None,
-            prefix_list=any(k in entry for k in ("SourcePrefixListId", "DestinationPrefixListId")),
+        protocols = {p.lower() for p in self.texts(declared_by, entry.get("IpProtocol"), "IpProtocol", "")}
+        return [SgRule(
+            declared_by=declared_by, group=group, direction=direction, protocol=protocol,
+            from_port=ends[0][0] if ends[0] else None, to_port=ends[1][-1] if ends[1] else None,
+            cidr=cidr, peer=peer, prefix_list=prefix_list,
             description=description if isinstance(description, str) and description.strip() else None,
             inline=inline,
-        )
+        ) for protocol in sorted(protocols) or [""] for cidr, peer, prefix_list in targets or [(None, None, False)]]
+
+    def _prefix_list(self, ref: Res, value: Value) -> list[str | None]:
+        """The CIDRs of a prefix list declared in the set; one from outside cannot be verified."""
+        if self.set.kind(value) != "AWS::EC2::PrefixList" or not isinstance(value, Res):
+            self.cannot_verify(ref, f"its prefix list is {describe(value)}, not declared in the set")
+            return [None]
+        entries = self.set.branches(value.file, self.set.properties(value).get("Entries") or [])
+        found = [text for options in entries if isinstance(options, list) for entry in options
+                 if isinstance(entry, dict) for text in self.texts(value, entry.get("Cidr"), "a prefix-list entry")]
+        return list(found) or [None]
+
+    def _mark_world(self, rules: list[SgRule]) -> list[SgRule]:
+        world = set(self.world_rules(rules))
+        return [replace(rule, world=True) if rule in world else rule for rule in rules]
+
+    def world_rules(self, rules: list[SgRule]) -> list[SgRule]:
+        """Those of `rules` that, alone or together per group and direction, admit the whole internet."""
+        by_group: dict[tuple[Value, str], set[str]] = {}
+        for rule in rules:
+            if rule.cidr is not None and rule.cidr != COMPUTED:
+                by_group.setdefault((rule.group, rule.direction), set()).add(rule.cidr)
+        world = {key: cidrs.internet_parts(found) for key, found in by_group.items()}
+        return [rule for rule in rules if rule.cidr in world.get((rule.group, rule.direction), ())]
 
     @cached_property
     def _rules_by_group(self) -> dict[tuple[Value, str], list[SgRule]]:
@@ -217,23 +317,27 @@ class Facts:
     def load_balancers(self) -> list[LoadBalancer]:
         found = []
         for ref, properties in self.set.each("AWS::ElasticLoadBalancingV2::LoadBalancer"):
-            if properties.get("Type", "application") != "application":
+            if self.texts(ref, properties.get("Type"), "Type", "application") != {"application"}:
+                self.cannot_verify(ref, "a network or gateway load balancer, which the audit does not read")
                 continue
-            subnets = self.many(ref.file, properties.get("Subnets"))
-            for mapping in properties.get("SubnetMappings") or []:
-                if isinstance(mapping, dict):
-                    subnets += self.many(ref.file, mapping.get("SubnetId"))
+            subnets = self.placed(ref, properties.get("Subnets"), "subnets")
+            for mappings in self.set.branches(ref.file, properties.get("SubnetMappings") or []):
+                for mapping in mappings if isinstance(mappings, list) else []:
+                    if isinstance(mapping, dict):
+                        subnets += self.placed(ref, mapping.get("SubnetId"), "subnets")
             attributes = {}
             for attribute in properties.get("LoadBalancerAttributes") or []:
                 if isinstance(attribute, dict) and "Key" in attribute:
                     values = self.set.resolve(ref.file, attribute.get("Value"))
                     attributes[str(attribute["Key"])] = _literal_text(values)
+            schemes = self.texts(ref, properties.get("Scheme"), "Scheme", "internet-facing")
             found.append(LoadBalancer(
                 ref=ref,
-                internet_facing=properties.get("Scheme", "internet-facing") == "internet-facing",
-                subnets=subnets,
+                internet_facing="internal" not in schemes or "internet-facing" in schemes,
+                subnets=tuple(dict.fromkeys(subnets)),
                 groups=self.many(ref.file, properties.get("SecurityGroups")),
                 attributes=attributes,
+                may_be_internal="internal" in schemes,
             ))
         return found
 
@@ -248,10 +352,16 @@ class Facts:
                 a.get("Type") == "redirect" and str((a.get("RedirectConfig") or {}).get("Protocol")) == "HTTPS"
                 for a in actions
             )
-            policy = properties.get("SslPolicy")
-            index.setdefault(self.one(ref.file, properties.get("LoadBalancerArn")), []).append(
-                Listener(ref, _int(properties.get("Port")), str(properties.get("Protocol", "")).upper(),
-                         policy if isinstance(policy, str) else None, redirects))
+            protocols = {p.upper() for p in self.texts(ref, properties.get("Protocol"), "Protocol", "")}
+            policies = self.texts(ref, properties.get("SslPolicy"), "SslPolicy") if "SslPolicy" in properties \
+                else set()
+            balancers = self.many(ref.file, properties.get("LoadBalancerArn"))
+            for balancer in balancers:
+                if not isinstance(balancer, Res):
+                    self.cannot_verify(ref, f"its load balancer is {describe(balancer)}")
+                index.setdefault(balancer, []).extend(
+                    Listener(ref, _int(properties.get("Port")), protocol, policy, redirects)
+                    for protocol in sorted(protocols) for policy in sorted(policies) or [None])
         return index
 
     def listeners_of(self, balancer: LoadBalancer) -> list[Listener]:
@@ -262,10 +372,10 @@ class Facts:
         """The actions of every AWS::ElasticLoadBalancingV2::ListenerRule, by the listener it belongs to."""
         found: dict[Value, list[list[Any]]] = {}
         for ref, properties in self.set.each("AWS::ElasticLoadBalancingV2::ListenerRule"):
-            listener = self.one(ref.file, properties.get("ListenerArn"))
             actions = properties.get("Actions")
-            if listener is not None and isinstance(actions, list):
-                found.setdefault(listener, []).append(actions)
+            for listener in self.many(ref.file, properties.get("ListenerArn")):
+                if isinstance(actions, list):
+                    found.setdefault(listener, []).append(actions)
         return found
 
     @cached_property
@@ -273,78 +383,97 @@ class Facts:
         groups = set()
         for ref, properties in self.set.each("AWS::ECS::CapacityProvider"):
             provider = properties.get("AutoScalingGroupProvider") or {}
-            target = self.one(ref.file, provider.get("AutoScalingGroupArn")) if isinstance(provider, dict) else None
-            if isinstance(target, Res):
-                groups.add(target)
+            targets = self.many(ref.file, provider.get("AutoScalingGroupArn")) if isinstance(provider, dict) else ()
+            groups.update(target for target in targets if isinstance(target, Res))
         return groups
+
+    @cached_property
+    def _with_elastic_ip(self) -> set[Value]:
+        return {instance for kind in ("AWS::EC2::EIP", "AWS::EC2::EIPAssociation")
+                for ref, properties in self.set.each(kind)
+                for instance in self.many(ref.file, properties.get("InstanceId"))}
+
+    @cached_property
+    def launches(self) -> list[LaunchSettings]:
+        """Every place launch settings are declared: launch templates, instances, fleets' specifications."""
+        return launch_settings(self)
 
     @cached_property
     def instance_groups(self) -> list[InstanceGroup]:
         found = []
-        for ref, properties in self.set.each("AWS::AutoScaling::AutoScalingGroup"):
-            spec = properties.get("LaunchTemplate") or (properties.get("MixedInstancesPolicy") or {}).get(
-                "LaunchTemplate", {}).get("LaunchTemplateSpecification") or {}
-            template = self.one(ref.file, spec.get("LaunchTemplateId") or spec.get("LaunchTemplateName")) \
-                if isinstance(spec, dict) else None
-            template = template if isinstance(template, Res) else None
-            data = self._launch_data(template)
-            groups, public_ip = self._interfaces(template.file if template else ref.file, data)
-            configuration = self.one(ref.file, properties.get("LaunchConfigurationName"))
-            if isinstance(configuration, Res) and self.set.kind(configuration) == LAUNCH_CONFIGURATION:
+        for launch in self.launches:
+            if launch.owner is None:
+                continue
+            data = launch.data
+            groups, public_ip = self._interfaces(launch.ref, data)
+            subnets = launch.subnets
+            public_ip = public_ip or launch.owner in self._with_elastic_ip
+            configuration = launch.configuration
+            if configuration is not None:
                 # Deprecated (SEC803), but its hosts are still hosts: their groups keep their roles.
-                data = self.set.properties(configuration)
                 groups = self.many(configuration.file, data.get("SecurityGroups"))
-                public_ip = str(data.get("AssociatePublicIpAddress")).lower() == "true"
-            in_cluster = ref in self._cluster_auto_scaling_groups or "ECS_CLUSTER" in str(data.get("UserData", ""))
-            found.append(InstanceGroup(ref, template, self.many(ref.file, properties.get("VPCZoneIdentifier")),
-                                       groups, public_ip, in_cluster))
-        for ref, properties in self.set.each("AWS::EC2::Instance"):
-            groups, public_ip = self._interfaces(ref.file, properties)
-            subnets = self.many(ref.file, properties.get("SubnetId"))
-            for interface in properties.get("NetworkInterfaces") or []:
-                if isinstance(interface, dict):
-                    subnets += self.many(ref.file, interface.get("SubnetId"))
-            found.append(InstanceGroup(ref, None, subnets, groups, public_ip,
-                                       "ECS_CLUSTER" in str(properties.get("UserData", ""))))
+                public_ip = self.may_be_true(configuration, data.get("AssociatePublicIpAddress"),
+                                             "AssociatePublicIpAddress")
+            in_cluster = launch.owner in self._cluster_auto_scaling_groups or \
+                "ECS_CLUSTER" in user_data_text(self.set, launch.ref.file, data.get("UserData"))
+            template = launch.ref if launch.kind == "AWS::EC2::LaunchTemplate" else None
+            found.append(InstanceGroup(launch.owner, template, tuple(dict.fromkeys(subnets)), groups, public_ip,
+                                       in_cluster))
         return found
 
-    def _launch_data(self, template: Res | None) -> dict[str, Any]:
-        if template is None:
-            return {}
-        data = self.set.properties(template).get("LaunchTemplateData") or {}
-        return data if isinstance(data, dict) else {}
-
-    def _interfaces(self, file: str, data: dict[str, Any]) -> tuple[tuple[Value, ...], bool]:
+    def _interfaces(self, ref: Res, data: dict[str, Any]) -> tuple[tuple[Value, ...], bool]:
+        file = ref.file
         groups = self.many(file, data.get("SecurityGroupIds")) + self.many(file, data.get("SecurityGroups"))
         public_ip = False
-        for interface in data.get("NetworkInterfaces") or []:
-            if not isinstance(interface, dict):
-                continue
-            groups += self.many(file, interface.get("Groups") or interface.get("GroupSet"))  # template, instance
-            if str(interface.get("AssociatePublicIpAddress")).lower() == "true":
-                public_ip = True
-        return groups, public_ip
+        for interfaces in self.set.branches(file, data.get("NetworkInterfaces") or []):
+            for interface in interfaces if isinstance(interfaces, list) else []:
+                if not isinstance(interface, dict):
+                    continue
+                groups += self.many(file, interface.get("Groups") or interface.get("GroupSet"))
+                public_ip |= self.may_be_true(ref, interface.get("AssociatePublicIpAddress"),
+                                              "AssociatePublicIpAddress")
+        groups = tuple(g.value.get("GroupId") if isinstance(g, Lit) and isinstance(g.value, dict) else g
+                       for g in groups)
+        return tuple(dict.fromkeys(g for g in groups if g is not None)), public_ip
 
     @cached_property
     def task_placements(self) -> list[TaskPlacement]:
         found = []
-        for ref, properties in self.set.each("AWS::ECS::Service"):
-            network = (properties.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {}
-            strategy = properties.get("CapacityProviderStrategy") or []
-            fargate = properties.get("LaunchType") == "FARGATE" or any(
-                isinstance(item, dict) and str(item.get("CapacityProvider", "")).startswith("FARGATE")
-                for item in strategy
-            )
-            if not network and not fargate:
-                continue
-            found.append(TaskPlacement(
-                ref=ref,
-                subnets=self.many(ref.file, network.get("Subnets")),
-                groups=self.many(ref.file, network.get("SecurityGroups")),
-                public_ip=str(network.get("AssignPublicIp", "DISABLED")).upper() == "ENABLED",
-                fargate=fargate,
-            ))
+        for kind in ("AWS::ECS::Service", "AWS::ECS::TaskSet"):
+            for ref, properties in self.set.each(kind):
+                launch_types = self.texts(ref, properties.get("LaunchType"), "LaunchType", "")
+                strategy = properties.get("CapacityProviderStrategy") or []
+                fargate = "FARGATE" in launch_types or any(
+                    isinstance(item, dict) and str(item.get("CapacityProvider", "")).startswith("FARGATE")
+                    for item in strategy if isinstance(strategy, list))
+                for configuration in self.set.branches(ref.file, properties.get("NetworkConfiguration") or {}):
+                    network = configuration.get("AwsvpcConfiguration") if isinstance(configuration, dict) else None
+                    for vpc in self.set.branches(ref.file, network or {}):
+                        if not isinstance(vpc, dict) or (not vpc and not fargate):
+                            continue
+                        found.append(TaskPlacement(
+                            ref=ref,
+                            subnets=self.placed(ref, vpc.get("Subnets"), "subnets"),
+                            groups=self.many(ref.file, vpc.get("SecurityGroups")),
+                            public_ip="ENABLED" in {text.upper() for text in self.texts(
+                                ref, vpc.get("AssignPublicIp"), "AssignPublicIp", "DISABLED")},
+                            fargate=fargate,
+                        ))
         return found
+
+    @cached_property
+    def unread(self) -> list[Res]:
+        """Resources of a type that runs compute or opens network paths, and that the facts do not read."""
+        return [ref for kind in UNREAD for ref, _ in self.set.each(kind)]
+
+    @cached_property
+    def statements(self) -> list[Statement]:
+        """Every IAM statement the set grants or trusts with (see policies.py)."""
+        return policies.statements(self)
+
+    @cached_property
+    def admin_like_policies(self) -> list[tuple[Res, str]]:
+        return list(policies.admin_like_policies(self))
 
     # --- roles of security groups -----------------------------------------------------------------
 

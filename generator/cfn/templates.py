@@ -6,10 +6,16 @@ takes the ID or an attribute of, and where in the value. Both cross nested stack
 (`_stands_for`): a `Ref` to a parameter reads on in the parent stack's `Parameters`, a
 `Fn::GetAtt Child.Outputs.X` in the child's outputs. So a rule can ask "which subnets does this load
 balancer really land in", and the diff "which resources does this property follow".
+
+Resolution fails closed: `Fn::If` gives both branches, `Fn::Sub`, `Fn::FindInMap`, `Fn::Join`/`Fn::Split`/
+`Fn::Select` are followed over what they can resolve, a parameter nobody fills may be any of its allowed
+values or its default, and whatever is not followed is `Opaque`, never a literal it might not be.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +55,12 @@ class Opaque:
 
 
 Value = Res | Lit | Param | Opaque
+
+MAX_DEPTH = 40  # resolution is depth-bounded: odd or cyclic input ends as Opaque("too deep"), never a hang
+MAX_VALUES = 256  # a value that may be more than this many things also "may be anything"
+MAX_TEXTS = 64  # a text with more literal spellings than this is Opaque
+_SUB_REFERENCE = re.compile(r"\$\{([^!}][^}]*)\}")
+
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,8 @@ class TemplateSet:
     # What layers above work out from the set, kept with it so that it is worked out once and shared
     # (generator/cfn/facts.py's Facts.of): by the kind of thing worked out.
     derived: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
+    # (file, id of an intrinsic's node) -> (the node, what it resolves to); the node is kept so an id is not reused
+    _memo: dict[tuple[str, int], tuple[Any, list[Value]]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, templates: list[Template]) -> TemplateSet:
@@ -162,38 +176,137 @@ class TemplateSet:
     # --- resolution -------------------------------------------------------------------------------
 
     def resolve(self, file: str, value: Any, _depth: int = 0) -> list[Value]:
-        """Every value `value` (in `file`) may end up as; lists are flattened."""
-        if _depth > 40:
+        """Every value `value` (in `file`) may end up as; lists are flattened, `AWS::NoValue` is nothing.
+
+        Fails closed: what is not followed comes back as an `Opaque` (or a `Param` for an input from
+        outside), never as a literal it might not be. Results for intrinsics are memoised per node."""
+        if _depth > MAX_DEPTH:
             return [Opaque("too deep")]
-        depth = _depth + 1
         if isinstance(value, list):
-            return [item for element in value for item in self.resolve(file, element, depth)]
+            return [item for element in value for item in self.resolve(file, element, _depth + 1)]
         if not isinstance(value, dict):
             return [Lit(value)]
+        key = (file, id(value))
+        cached = self._memo.get(key)
+        if cached is None or cached[0] is not value:
+            found = self._resolve_function(file, value, _depth + 1)
+            if len(found) > MAX_VALUES:  # nested Fn::Ifs multiply: keep the audit linear in what it reads
+                found = [*found[:MAX_VALUES], Opaque("too many values")]
+            cached = (value, found)
+            self._memo[key] = cached
+        return list(cached[1])
+
+    def branches(self, file: str, value: Any, _depth: int = 0) -> list[Any]:
+        """The shapes a structured property may take: every branch of `Fn::If`, `AWS::NoValue` dropped,
+        a JSON string parsed. A list gives one list holding every element any branch may put in it."""
+        if _depth > MAX_DEPTH:
+            return [value]
+        if isinstance(value, list):
+            return [[item for element in value for item in self.branches(file, element, _depth + 1)]]
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            try:
+                return [json.loads(value)]
+            except ValueError:
+                return [value]
+        if isinstance(value, dict) and len(value) == 1:
+            (function, argument), = value.items()
+            if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
+                return self.branches(file, argument[1], _depth + 1) + self.branches(file, argument[2], _depth + 1)
+            if function == "Ref" and argument == "AWS::NoValue":
+                return []
+        return [value]
+
+    def _resolve_function(self, file: str, value: dict[str, Any], depth: int) -> list[Value]:
         if len(value) != 1:
             return [Opaque("mapping")]
         (function, argument), = value.items()
+        if function == "Ref" and argument == "AWS::NoValue":
+            return []
         if function in ("Ref", "Fn::GetAtt"):
             name, attribute = (str(argument), None) if function == "Ref" else split_get_att(argument)
             found = self._stands_for(file, name, attribute)
-            return self.resolve(found.file, found.value, depth) if isinstance(found, _ReadOn) else [found]
-        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-            delimiter, parts = argument
-            if delimiter == ",":
-                return self.resolve(file, parts, depth)
-            return [Opaque("joined text")]
-        if function == "Fn::Split" and isinstance(argument, list) and len(argument) == 2:
-            return self.resolve(file, argument[1], depth)
-        if function == "Fn::Select" and isinstance(argument, list) and len(argument) == 2:
-            index, items = argument
-            options = self.resolve(file, items, depth)
-            if isinstance(index, int) or (isinstance(index, str) and index.isdigit()):
-                position = int(index)
-                return [options[position]] if 0 <= position < len(options) and not _has_opaque(options) else options
-            return options
+            if isinstance(found, _ReadOn):
+                return self.resolve(found.file, found.value, depth)
+            if isinstance(found, Param):
+                return _parameter_values(found.file, found.name, self.templates[found.file].parameters[found.name])
+            return [found]
         if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
-            return self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth)
+            return _distinct(self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth))
+        if function == "Fn::Sub":
+            return self._resolve_sub(file, argument, depth)
+        if function == "Fn::FindInMap" and isinstance(argument, list) and len(argument) in (3, 4):
+            return self._resolve_find_in_map(file, argument, depth)
+        if function == "Fn::Base64":
+            return self.resolve(file, argument, depth)  # the text before encoding is what it means
+        if function in ("Fn::Join", "Fn::Split", "Fn::Select") and isinstance(argument, list) and len(argument) == 2:
+            return self._resolve_list_function(file, function, argument, depth)
         return [Opaque(function)]
+
+    def _resolve_list_function(self, file: str, function: str, argument: list[Any], depth: int) -> list[Value]:
+        first, second = argument
+        if function == "Fn::Join":
+            if first == ",":
+                return self.resolve(file, second, depth)  # a comma list is a list (of subnets, of groups)
+            parts = [self.resolve(file, part, depth) for part in second] if isinstance(second, list) else None
+            return _texts(str(first), parts) if parts is not None else [Opaque("joined text")]
+        if function == "Fn::Split":
+            split: list[Value] = []
+            for item in self.resolve(file, second, depth):
+                is_text = isinstance(item, Lit) and isinstance(item.value, str) and isinstance(first, str) and first
+                split += [Lit(part) for part in item.value.split(first)] if is_text else [item]
+            return split
+        options = self.resolve(file, second, depth)
+        indexes = self.resolve(file, first, depth)
+        if len(indexes) == 1 and isinstance(indexes[0], Lit) and str(indexes[0].value).isdigit():
+            position = int(indexes[0].value)
+            exact = 0 <= position < len(options) and not any(isinstance(o, Opaque | Param) for o in options)
+            return [options[position]] if exact else options
+        return options
+
+    def _resolve_sub(self, file: str, argument: Any, depth: int) -> list[Value]:
+        """`${X}` alone is X; a comma list of references is a list; anything else is text, literal when
+        every reference in it is."""
+        text, variables = argument, {}
+        if isinstance(argument, list) and len(argument) == 2 and isinstance(argument[1], dict):
+            text, variables = argument
+        if not isinstance(text, str):
+            return [Opaque("Fn::Sub")]
+
+        def reference(name: str) -> list[Value]:
+            if name in variables:
+                return self.resolve(file, variables[name], depth)
+            if "." in name:
+                target, attribute = name.split(".", 1)
+                return self._resolve_get_att(file, target, attribute, depth)
+            return self._resolve_ref(file, name, depth)
+
+        pieces = text.split(",")
+        if all(_SUB_REFERENCE.fullmatch(piece.strip()) or "${" not in piece for piece in pieces):
+            found: list[Value] = []
+            for piece in pieces:
+                whole = _SUB_REFERENCE.fullmatch(piece.strip())
+                found += reference(whole.group(1)) if whole else [Lit(piece.replace("${!", "${"))]
+            return found if len(pieces) > 1 or _SUB_REFERENCE.fullmatch(text.strip()) else [Lit(text)]
+        parts: list[list[Value]] = []
+        for index, segment in enumerate(_SUB_REFERENCE.split(text)):
+            # re.split alternates literal text and the captured reference name.
+            parts.append(reference(segment) if index % 2 else [Lit(segment.replace("${!", "${"))])
+        return _texts("", parts, template=text)
+
+    def _resolve_find_in_map(self, file: str, argument: list[Any], depth: int) -> list[Value]:
+        """Every value the lookup may give: a key that is not one literal may be any key of its level."""
+        mappings = self.templates[file].data.get("Mappings")
+        levels: list[Any] = [mappings] if isinstance(mappings, dict) else []
+        for key in argument[:3]:
+            keys = self.resolve(file, key, depth)
+            literal = all(isinstance(k, Lit) for k in keys)
+            levels = [level[name] for level in levels if isinstance(level, dict)
+                      for name in ([str(k.value) for k in keys] if literal else list(level)) if name in level]
+        found = [item for level in levels for item in self.resolve(file, level, depth)]
+        default = argument[3].get("DefaultValue") if len(argument) == 4 and isinstance(argument[3], dict) else None
+        if default is not None:
+            found += self.resolve(file, default, depth)
+        return found or [Opaque("Fn::FindInMap")]
 
     def references(self, file: str, value: Any, where: tuple[str | int, ...] = (), _depth: int = 0
                    ) -> Iterator[Reference]:
@@ -221,7 +334,7 @@ class TemplateSet:
         elif function == "Fn::Sub":
             text, variables = (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 \
                 else (argument, {})
-            for name in _SUB_NAME.findall(text if isinstance(text, str) else ""):
+            for name in _SUB_REFERENCE.findall(text if isinstance(text, str) else ""):
                 if not (isinstance(variables, dict) and name in variables):
                     target, _, attribute = name.partition(".")
                     names.append((target, attribute or None))
@@ -292,8 +405,36 @@ def split_get_att(argument: Any) -> tuple[str, str]:
     return str(argument), ""
 
 
-_SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")  # ${Name} or ${Resource.Attribute}; ${!Literal} is text
+def _distinct(values: list[Value]) -> list[Value]:
+    try:
+        return list(dict.fromkeys(values))
+    except TypeError:  # a literal of an unhashable kind, from data not read from YAML or JSON
+        return values
 
 
-def _has_opaque(values: list[Value]) -> bool:
-    return any(isinstance(value, Opaque) for value in values)
+def _parameter_values(file: str, name: str, declaration: Any) -> list[Value]:
+    """What a parameter nobody in the set fills may be: each of its AllowedValues (and its Default);
+    with a Default but no AllowedValues, the Default or anything else (`Param`); with neither, anything."""
+    if not isinstance(declaration, dict) or str(declaration.get("Type", "")).startswith("AWS::SSM::Parameter"):
+        return [Param(file, name)]  # an SSM parameter's Default is the parameter's name, not its value
+    default, allowed = declaration.get("Default"), declaration.get("AllowedValues")
+    values = [Lit(item) for item in allowed if not isinstance(item, dict | list)] if isinstance(allowed, list) else []
+    if default is not None and not isinstance(default, dict | list) and Lit(default) not in values:
+        values.append(Lit(default))
+    return values if values and isinstance(allowed, list) else [*values, Param(file, name)]
+
+
+def _texts(delimiter: str, parts: list[list[Value]], template: str | None = None) -> list[Value]:
+    """Text joined from parts: every literal spelling it may have, or Opaque (carrying the text with
+    `${?}` for what is computed, so that a rule may still read its literal part)."""
+    shown = template if template is not None else delimiter.join(
+        str(part[0].value) if len(part) == 1 and isinstance(part[0], Lit) else "${?}" for part in parts)
+    if not all(isinstance(option, Lit) for part in parts for option in part):
+        return [Opaque(shown)]
+    count = 1
+    for part in parts:
+        count *= max(len(part), 1)
+    if count > MAX_TEXTS:
+        return [Opaque(shown)]
+    combinations = itertools.product(*[[str(o.value) for o in part] for part in parts if part])
+    return list(dict.fromkeys(Lit(delimiter.join(combination)) for combination in combinations))

@@ -66,6 +66,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     audit.add_argument("--format", choices=["text", "json", "sarif"], default="text",
                        help="output format (default: text; sarif for GitHub code scanning)")
     audit.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    audit.add_argument("--strict", action="store_true",
+                       help="a value the audit cannot verify is an error, not a warning (as in builds)")
     audit.set_defaults(run=_run_audit)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the blueprint format",
@@ -149,7 +151,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such template: {missing[0]}")
     try:
-        findings = audit_files(args.templates)
+        findings = audit_files(args.templates, strict=args.strict)
     except AuditInputError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":

@@ -162,3 +162,38 @@ def test_build_refuses_templates_the_audit_fails(capsys: pytest.CaptureFixture[s
     assert "SEC601 BastionSecurityGroupSshIn1" in err
     assert str(out / "photos" / "access.yaml") in err  # the file as it would have been written
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_build_refuses_templates_the_audit_cannot_verify(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our own templates must be fully verifiable: a CIDR the audit cannot resolve fails the build."""
+    from troposphere import ImportValue
+
+    real = generator.pipeline.build_templates
+
+    def build_templates(blueprint: object) -> dict[str, object]:
+        templates = real(blueprint)
+        templates["access.yaml"].resources["BastionSecurityGroupSshIn1"].CidrIp = ImportValue("office-cidr")
+        return templates
+
+    monkeypatch.setattr(generator.pipeline, "build_templates", build_templates)
+    monkeypatch.setattr(Linter, "submit", lambda self, paths, *args: PendingLint(self, None, [], {}, CleanCache(None)))
+    out = tmp_path / "output"
+    code = main(["build", str(REPO / "blueprints" / "example.yaml"), "-o", str(out), "--no-cache"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "error: SEC1301 BastionSecurityGroupSshIn1: cannot verify: its CidrIp is computed" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("name", sorted(m.name for m in load_corpus() if m.name.startswith("cannot-verify-")))
+def test_cannot_verify_is_a_warning_unless_strict(name: str, capsys: pytest.CaptureFixture[str],
+                                                  corpus: Corpus) -> None:
+    files, findings = corpus.run(next(m for m in load_corpus() if m.name == name))
+    unverified = [f for f in findings if f.rule_id == "SEC1301"]
+    assert unverified and all(f.level == "warning" and "cannot verify: " in f.message for f in unverified)
+    strict_code, out, _ = audit(capsys, "--strict", *files)
+    assert strict_code == 1
+    assert all(" error: SEC1301 " in line for line in out.splitlines() if " SEC1301 " in line)
+    if all(f.level == "warning" for f in findings):
+        assert audit(capsys, *files)[0] == 0

@@ -25,13 +25,14 @@ def test_every_rule_says_what_it_is_and_why(rule: AuditRule) -> None:
     assert re.fullmatch(r"SEC\d{3,4}", rule.id)
     for text in (rule.title, rule.reason, rule.invariant):
         assert isinstance(text, str) and text.strip()
-    assert re.fullmatch(r"5\.(10|[1-9])(, 5\.(10|[1-9]))*", rule.invariant), "SPEC section 5 items"
+    assert re.fullmatch(r"5\.(1[0-3]|[1-9])(, 5\.(1[0-3]|[1-9]))*", rule.invariant), "SPEC section 5 items"
     assert rule.level in ("error", "warning")
 
 
 def test_every_spec_invariant_has_a_rule() -> None:
     covered = {item for rule in RULES for item in rule.invariant.split(", ")}
-    assert covered == {f"5.{n}" for n in range(1, 11)}
+    # 5.11 and 5.12 (what tasks send and what task roles grant) need the blueprint's intent, not the templates.
+    assert covered == {f"5.{n}" for n in range(1, 11)} | {"5.13"}
 
 
 def test_the_docs_list_every_rule() -> None:
@@ -65,4 +66,4 @@ def test_a_rule_that_does_not_fail_the_build_says_why() -> None:
     lenient = [rule for rule in RULES if rule.level != "error"]
     assert lenient, "SEC901 (flow logs off) is a warning"
     for rule in lenient:
-        assert f"`{rule.level}`" in rule.description, f"{rule.id} says in its description why it is a {rule.level}"
+        assert f"`{rule.level}`" in rule.note(), f"{rule.id} says in its note why it is a {rule.level}"

@@ -105,34 +105,71 @@ of that name in the set (two candidates elsewhere: not followed). So `blueprint 
 audits several sets at once without wiring one set's root to another set's children.
 
 Values are then resolved across the set, in short form (`!Ref`, `!GetAtt`) and long form alike, in
-YAML or JSON:
+YAML or JSON. The audit fails closed: a property may resolve to several values, and a fact holds if
+**any** of them makes it hold (a rule is broken if any branch, allowed value or map entry breaks it).
 
-- `Ref` to a parameter follows the parent stack's `Parameters` into the parent, and on up;
-- `Fn::GetAtt [Child, Outputs.X]` follows the child's output `X`;
-- `Fn::Join` with `,`, `Fn::Split` and `Fn::Select` with a literal index keep track of lists (of
-  subnets, of security groups);
-- `Fn::If` counts both branches: whatever a condition picks must be acceptable.
+| written | what the audit takes it for |
+|---|---|
+| `Ref` to a parameter the parent fills | the parent stack's `Parameters` entry, followed into the parent and on up |
+| `Ref` to a parameter nobody in the set fills | each of its `AllowedValues` (and its `Default`); with a `Default` only, the default **and** "any value"; with neither, "any value"; an `AWS::SSM::Parameter::Value<...>` parameter is always "any value" |
+| `Fn::GetAtt [Child, Outputs.X]` | the child's output `X`, resolved in the child |
+| `Fn::GetAtt [R, Attr]`, `Ref R` | the resource `R` (a group's `GroupId` is the group) |
+| `Fn::If [C, A, B]` | both `A` and `B`, also when they are equal; around a whole list entry, a statement, a document or a property |
+| `Ref AWS::NoValue` | nothing: the property or entry is absent (`SecurityGroupEgress: !Ref AWS::NoValue` keeps AWS's allow-all egress) |
+| `Fn::Sub "${X}"`, `Fn::Sub "${X.Attr}"`, `Fn::Sub [${V}, {V: ...}]` | the reference alone: `Ref X`, `GetAtt X.Attr`, or the variable |
+| `Fn::Sub "${A},${B}"` | a list: `A` and `B` (a network output of subnets written as a Sub) |
+| `Fn::Sub` with text around references | text: every literal spelling when each reference is literal, otherwise computed (its text is kept, so `arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess` is still recognised) |
+| `Fn::FindInMap [M, K1, K2]` | the entry; a key that is not one literal (`!Ref AWS::Region`) may be any key of its level, so every value the lookup may give; `DefaultValue` too |
+| `Fn::Join [",", [...]]`, `Fn::Split`, `Fn::Select` | lists (of subnets, of groups); `Fn::Select` with a literal index over a fully known list picks one, otherwise all |
+| `Fn::Join` with another delimiter | text, literal when every part is |
+| `Fn::Base64 X` | `X` (user data is read as text; a literal base64 user data string is decoded) |
+| a policy document as a JSON string | the parsed document |
+| anything else (`Fn::ImportValue`, `Fn::GetAZs`, pseudo parameters, `Fn::Cidr`) | computed: not a value the audit can judge |
 
-This is how the audit knows that the internal load balancer of `service-images.yaml` lands in
-`PrivateSubnet1` and `PrivateSubnet2` of `network.yaml`, and that the host group an ALB sends to is
-the one `cluster.yaml` gives the hosts.
+Resolution is depth-bounded (40 levels: a cycle or absurd nesting ends as "computed", never a hang) and
+memoised per template node, so a value read by several rules is resolved once.
+
+CIDRs are judged by meaning (`generator/cfn/cidrs.py`, the standard `ipaddress` module): every spelling
+of `::/0`; rules of one group and direction whose CIDRs **together** cover the public IPv4 space
+(everything but the private, shared, loopback, link-local, multicast and reserved ranges) or the
+public IPv6 space (`2000::/3`) are "the internet" (`0.0.0.0/1` + `128.0.0.0/1`); a rule naming a
+managed prefix list declared in the set (`AWS::EC2::PrefixList`) stands for each of its entries. A
+route table whose routes to an internet gateway together cover the internet makes its subnets public.
+
+Every resource type that runs hosts, tasks or listeners is read: `AWS::EC2::Instance` (with its launch
+template), `AWS::AutoScaling::AutoScalingGroup` (its `LaunchTemplate`, its `MixedInstancesPolicy`'s
+template and every override's, or its launch configuration), `AWS::EC2::SpotFleet` (launch
+specifications and launch template configs), `AWS::EC2::EC2Fleet`, `AWS::ECS::Service` and
+`AWS::ECS::TaskSet`, application load balancers and their listeners (a listener attached by a Sub of
+its load balancer included). Instances are cluster hosts when a capacity provider names their group or
+their user data (plain, `Fn::Sub`, `Fn::Base64` or base64 literal) sets `ECS_CLUSTER`.
+
+### Cannot verify (SEC1301)
+
+A security-relevant value that resolves to nothing the audit can judge is a finding, not a pass:
+a rule's CIDR, group, peer group or protocol; a load balancer's scheme or type, its subnets, a
+listener's protocol, policy or load balancer; a host's or task's subnets (a parameter whose name says
+neither public nor private), public-IP setting, launch template; an IAM action, effect, trusted service
+or attached managed policy; a prefix list not declared in the set. So is every resource of a type that
+runs compute or opens network paths that the audit does not read (`AWS::EKS::Nodegroup`,
+`AWS::Batch::ComputeEnvironment`, classic ELBs, network and gateway load balancers, ...; the list is
+`UNREAD` in `generator/cfn/facts.py`). Outside templates get a warning (exit 0), `--strict` makes it an
+error; `blueprint build` always treats it as an error, since its own templates must be fully verifiable.
 
 ## What the audit cannot see
 
-- **Values computed at deploy time**: `Fn::Sub`, `Fn::ImportValue`, pseudo parameters, `Fn::Join`
-  into text, attributes of resources (`!GetAtt Vpc.CidrBlock`), SSM parameter values. A CIDR that
-  is computed is not taken for `0.0.0.0/0`; an ALB attribute or TLS policy that is computed is not
-  taken for a good one (SEC902 and SEC903 report it).
-- **Parameters from outside the set**: a child audited without its root, or a standalone template.
-  A subnet parameter is judged by its name: containing `Public` it is public, containing `Private`
-  it is private, otherwise unknown and not judged. A security-group parameter is trusted as a peer
-  (a load balancer sending to `!Ref HostSecurityGroup` passes SEC302). A CIDR parameter whose
-  default is `0.0.0.0/0` is not judged as the world.
+- **Parameters from outside the set** are judged as above. A subnet parameter is judged by its name:
+  containing `Public` it is public, containing `Private` it is private, otherwise it cannot be verified.
+  A security-group parameter is trusted as a peer (a load balancer sending to `!Ref HostSecurityGroup`
+  passes SEC302).
+- **Conditions are not evaluated**: both branches of every `Fn::If` count, even if the condition can
+  never be true; resources with a `Condition` are audited as if they were created.
 - **The blueprint's intent**: the rules judge the templates, not whether they are what the
   blueprint asked for; the rules' notes above say what each one leaves out.
 - **Anything outside the templates**: account-level EBS default encryption, security groups and
-  instances created elsewhere, the contents of AMIs and container images. Resources with a
-  `Condition` are audited as if they were created.
+  instances created elsewhere, the contents of AMIs and container images, the rules inside AWS
+  managed policies (only the admin-like ones listed in `generator/cfn/policies.py`, and every
+  `...FullAccess`, are known).
 
 ## Adding a rule
 
@@ -177,7 +214,7 @@ def audit_markdown(rules: Sequence[AuditRule] | None = None) -> str:
     rules = sorted(all_rules() if rules is None else rules, key=_number)
     sections = [HEADER, USAGE, "## The rules", _wrap(RULES_INTRO.format(levels=_levels(rules))), _table(rules),
                 READINGS]
-    notes = [_note(rule) for rule in rules if rule.description]
+    notes = [_note(rule) for rule in rules if rule.note()]
     if notes:
         sections.append("\n".join([NOTES_INTRO, "", *notes]))
     sections.append(RESOLUTION)
@@ -207,7 +244,7 @@ def _table(rules: Sequence[AuditRule]) -> str:
 
 
 def _note(rule: AuditRule) -> str:
-    return _wrap(f"- **{rule.id}**: {rule.description}", indent="  ")
+    return _wrap(f"- **{rule.id}**: {rule.note()}", indent="  ")
 
 
 def _wrap(paragraph: str, indent: str = "") -> str:

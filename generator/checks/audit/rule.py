@@ -37,8 +37,13 @@ class AuditRule:
     # "error" fails the build; a "warning" is printed, and its description says why it may stand.
     level: ClassVar[str] = "error"
     # Markdown for the rule's note in docs/audit.md: how it reads the templates and what it leaves out,
-    # when the title and reason do not say it all. Empty: no note.
+    # when the title and reason do not say it all. Empty: the class's own docstring, if it has one.
     description: ClassVar[str] = ""
+
+    @classmethod
+    def note(cls) -> str:
+        """The rule's note in docs/audit.md: its description, else its own docstring (not a base's)."""
+        return cls.description or " ".join((cls.__dict__.get("__doc__") or "").split())
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         raise NotImplementedError

@@ -1,9 +1,15 @@
 from collections.abc import Iterator
 
-from generator.cfn.facts import Facts
+from generator.cfn.facts import Facts, SgRule
 from generator.checks.audit.rule import AuditRule, Finding
 
 SSH = 22
+
+
+def _covers_ssh(rule: SgRule) -> bool:
+    span = rule.ports()
+    tcp = rule.protocol in ("tcp", "6")
+    return rule.protocol in ("-1", "all") or (tcp and (span is None or span[0] <= SSH <= span[1]))
 
 
 class NoSshFromTheInternet(AuditRule):
@@ -11,14 +17,12 @@ class NoSshFromTheInternet(AuditRule):
     title = "SSH is never open to the whole internet"
     reason = "Port 22 open to 0.0.0.0/0 is scanned within minutes; the bastion admits only known networks."
     invariant = "5.6"
+    __doc__ = """Judges CIDRs by meaning: `::0/0`, or `0.0.0.0/1` with `128.0.0.0/1` on the same group, or a
+    declared prefix list holding `0.0.0.0/0`, is the whole internet (see generator/cfn/cidrs.py)."""
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        for rule in facts.rules:
-            if rule.direction != "ingress" or not rule.from_world:
-                continue
-            span = rule.ports()
-            tcp = rule.protocol in ("tcp", "6")
-            covers_ssh = rule.protocol in ("-1", "all") or (tcp and (span is None or span[0] <= SSH <= span[1]))
-            if covers_ssh:
-                yield self.finding(facts, rule.declared_by, f"SSH open to {rule.cidr}; list the networks that "
+        ssh = [rule for rule in facts.rules if rule.direction == "ingress" and _covers_ssh(rule)]
+        # Only the SSH rules count towards "the internet": 0.0.0.0/1 on 22 and 128.0.0.0/1 on 443 is not it.
+        for rule in facts.world_rules(ssh):
+            yield self.finding(facts, rule.declared_by, f"SSH open to {rule.cidr}; list the networks that "
                                    "need it, or use SSM Session Manager")
