@@ -220,16 +220,9 @@ class TemplateSet:
         if len(value) != 1:
             return [Opaque("mapping")]
         (function, argument), = value.items()
-        if function == "Ref" and argument == "AWS::NoValue":
-            return []
         if function in ("Ref", "Fn::GetAtt"):
             name, attribute = (str(argument), None) if function == "Ref" else split_get_att(argument)
-            found = self._stands_for(file, name, attribute)
-            if isinstance(found, _ReadOn):
-                return self.resolve(found.file, found.value, depth)
-            if isinstance(found, Param):
-                return _parameter_values(found.file, found.name, self.templates[found.file].parameters[found.name])
-            return [found]
+            return self._resolve_name(file, name, attribute, depth)
         if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
             return _distinct(self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth))
         if function == "Fn::Sub":
@@ -275,10 +268,8 @@ class TemplateSet:
         def reference(name: str) -> list[Value]:
             if name in variables:
                 return self.resolve(file, variables[name], depth)
-            if "." in name:
-                target, attribute = name.split(".", 1)
-                return self._resolve_get_att(file, target, attribute, depth)
-            return self._resolve_ref(file, name, depth)
+            target, _, attribute = name.partition(".")
+            return self._resolve_name(file, target, attribute or None, depth)
 
         pieces = text.split(",")
         if all(_SUB_REFERENCE.fullmatch(piece.strip()) or "${" not in piece for piece in pieces):
@@ -307,6 +298,18 @@ class TemplateSet:
         if default is not None:
             found += self.resolve(file, default, depth)
         return found or [Opaque("Fn::FindInMap")]
+
+    def _resolve_name(self, file: str, name: str, attribute: str | None, depth: int) -> list[Value]:
+        """`Ref name` (attribute None) or `Fn::GetAtt name.attribute`, read on across the set; a parameter
+        nobody fills may be any value it allows."""
+        if name == "AWS::NoValue" and attribute is None:
+            return []
+        found = self._stands_for(file, name, attribute)
+        if isinstance(found, _ReadOn):
+            return self.resolve(found.file, found.value, depth)
+        if isinstance(found, Param):
+            return _parameter_values(found.file, found.name, self.templates[found.file].parameters[found.name])
+        return [found]
 
     def references(self, file: str, value: Any, where: tuple[str | int, ...] = (), _depth: int = 0
                    ) -> Iterator[Reference]:

@@ -3,9 +3,6 @@ facts worked out once per set, and generator/cfn/ free of import cycles."""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 from generator.cfn.facts import Facts
 from generator.cfn.templates import Lit, Opaque, Param, Reference, Res, TemplateSet
 
@@ -93,25 +90,3 @@ def test_a_set_s_facts_are_worked_out_once_and_shared() -> None:
     assert Facts.of(templates) is facts
     assert Facts.of(TemplateSet.of_documents(SET)) is not facts
     assert [rule.cidr for rule in facts.rules] == ["(computed)"]  # an input from outside: not a literal
-
-
-def test_generator_cfn_has_no_import_cycle() -> None:
-    """cfn/ is the bottom layer: its modules import one another one way only (facts -> templates)."""
-    package = Path(__file__).resolve().parents[2] / "generator" / "cfn"
-    imports: dict[str, set[str]] = {}
-    for path in package.glob("*.py"):
-        module = f"generator.cfn.{path.stem}"
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-        names |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        names |= {f"{node.module}.{alias.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                  for alias in node.names}
-        imports[module] = {name for name in names if name.startswith("generator.cfn.")} - {module}
-    assert "generator.cfn.templates" in imports["generator.cfn.facts"]
-
-    def reaches(start: str, goal: str, seen: frozenset[str] = frozenset()) -> bool:
-        return any(step == goal or (step not in seen and reaches(step, goal, seen | {step}))
-                   for step in imports.get(start, ()))
-
-    cycles = sorted(module for module in imports if reaches(module, module))
-    assert cycles == []
