@@ -7,7 +7,7 @@ Rules that involve more than one field live in `rules.py`, where errors can poin
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -128,6 +128,12 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        """Defaults that depend on other keys, worked out for this blueprint as the stacks use them, by field
+        name (`blueprint explain` shows them when the key is left out). A block whose defaults are all fixed
+        values has none: a new field with a plain default needs nothing here."""
+        return {}
+
 
 class Network(Strict):
     cidr: Cidr = Field(
@@ -194,6 +200,9 @@ class Cluster(Strict):
     @property
     def offers_fargate(self) -> bool:
         return self.fargate if self.fargate is not None else self.instances is None
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        return {"fargate": self.offers_fargate}
 
 
 class Bastion(Strict):
@@ -342,6 +351,24 @@ class Service(Strict):
     def resolved_health_check(self) -> HealthCheck:
         return self.health_check or HealthCheck()
 
+    def resolved_launch_type(self, cluster: Cluster) -> str:
+        """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""
+        if self.launch_type is not None:
+            return self.launch_type
+        return "ec2" if cluster.instances is not None else "fargate"
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        resolved: dict[str, Any] = {
+            "expose": self.resolved_expose,
+            "launch_type": self.resolved_launch_type(blueprint.cluster),
+            "count": self.resolved_count,
+        }
+        if self.resolved_expose == "public":  # only a public service takes allowed_cidrs
+            resolved["allowed_cidrs"] = self.resolved_allowed_cidrs
+        if self.has_load_balancer:  # a worker has no health check to default
+            resolved["health_check"] = self.resolved_health_check
+        return resolved
+
 
 class Catalog(Strict):
     portfolio: Annotated[str, Field(min_length=1, max_length=100)] = Field(
@@ -386,10 +413,7 @@ class Blueprint(Strict):
 
     def launch_type(self, service_name: str) -> str:
         """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""
-        chosen = self.services[service_name].launch_type
-        if chosen is not None:
-            return chosen
-        return "ec2" if self.cluster.instances is not None else "fargate"
+        return self.services[service_name].resolved_launch_type(self.cluster)
 
     @property
     def az_count(self) -> int:
