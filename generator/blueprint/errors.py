@@ -44,7 +44,8 @@ class BlueprintErrors(Exception):
 
     def __init__(self, filename: str, errors: list[BlueprintError]) -> None:
         self.filename = filename
-        self.errors = sorted(set(errors), key=lambda e: (e.line, e.column, e.message))
+        # The key path breaks ties: one YAML alias can put two errors at one place, and a set has no order.
+        self.errors = sorted(set(errors), key=lambda e: (e.line, e.column, e.message, format_key_path(e.path)))
         super().__init__(self.render())
 
     def render(self) -> str:

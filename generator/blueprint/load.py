@@ -16,44 +16,8 @@ from pydantic import BaseModel, ValidationError
 from generator.blueprint import rules
 from generator.blueprint.annotations import unwrap
 from generator.blueprint.errors import BlueprintError, BlueprintErrors, KeyPath
-from generator.blueprint.model import (
-    ACM_ARN_PATTERN,
-    AZ_PATTERN,
-    ENV_NAME_PATTERN,
-    HEALTH_PATH_PATTERN,
-    IMAGE_PATTERN,
-    INSTANCE_TYPE_PATTERN,
-    KEY_NAME_PATTERN,
-    NAME_PATTERN,
-    PRINCIPAL_ARN_PATTERN,
-    ROLE_NAME_PATTERN,
-    SECRET_ARN_PATTERN,
-    SSM_AMI_PATTERN,
-    TAG_KEY_PATTERN,
-    TAG_VALUE_PATTERN,
-    TLS_POLICY_PATTERN,
-    Blueprint,
-)
+from generator.blueprint.model import Blueprint
 from generator.blueprint.source import Positions, SourceError, decode, parse
-
-# What each pattern means, in words a user can act on.
-PATTERN_MEANINGS = {
-    NAME_PATTERN: "1-32 characters of a-z, 0-9 and '-', starting with a letter",
-    AZ_PATTERN: "an availability zone name such as us-east-1a",
-    INSTANCE_TYPE_PATTERN: "an EC2 instance type such as t3.medium",
-    KEY_NAME_PATTERN: "an EC2 key pair name",
-    ENV_NAME_PATTERN: "an environment variable name: letters, digits and _, not starting with a digit",
-    "^" + ACM_ARN_PATTERN: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
-    SECRET_ARN_PATTERN: "a Secrets Manager secret ARN or an SSM parameter ARN",
-    PRINCIPAL_ARN_PATTERN: "an IAM role, user or group ARN",
-    SSM_AMI_PATTERN: "an SSM parameter name (/aws/service/...) or an AMI id (ami-...)",
-    IMAGE_PATTERN: "a container image reference such as public.ecr.aws/nginx/nginx:1.27",
-    HEALTH_PATH_PATTERN: "an HTTP path starting with /",
-    TLS_POLICY_PATTERN: "an ELB TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06",
-    TAG_KEY_PATTERN: "a tag key: letters, digits, spaces and _ . : / = + @ -",
-    TAG_VALUE_PATTERN: "a tag value: letters, digits, spaces and _ . : / = + @ -",
-    ROLE_NAME_PATTERN: "an IAM role name: 1-64 of letters, digits and + = , . @ _ -",
-}
 
 _TYPE_WORDS = {
     "int_type": "an integer",
@@ -165,6 +129,7 @@ def _looks_like_branch(part: str) -> bool:
 def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> BlueprintError:
     kind = error["type"]
     value = error.get("input")
+    ctx = error.get("ctx", {})
     # A mapping key that fails (a service named `API`) is reported at the key, not at its value.
     at_key = error["loc"][-1:] == ("[key]",)
 
@@ -176,15 +141,14 @@ def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> Blue
     if kind == "extra_forbidden":
         return positions.error(path, _unknown_key_message(path), key=True)
     if kind == "string_pattern_mismatch":
-        pattern = error.get("ctx", {}).get("pattern", "")
-        meaning = PATTERN_MEANINGS.get(pattern, f"text matching {pattern}")
+        # The type's Meaning (model.py) puts its words in the error; a bare pattern is shown as it is.
+        meaning = ctx.get("meaning") or f"text matching {ctx.get('pattern', '')}"
         return place(f"{value!r} is not {meaning}")
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
+        expected = ctx.get("expected", "")
         return place(f"{_describe(value)} is not one of {expected}")
     if kind == "value_error":
-        return place(str(error["ctx"]["error"]))
-    ctx = error.get("ctx", {})
+        return place(str(ctx["error"]))
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = f"at least {ctx['ge']}" if kind == "greater_than_equal" else f"at most {ctx['le']}"
         return place(f"must be {bound}, got {value!r}")

@@ -7,9 +7,11 @@ Rules that involve more than one field live in `rules.py`, where errors can poin
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from generator.blueprint.annotations import Meaning
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
 AZ_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$"
@@ -73,14 +75,64 @@ def _ssh_cidr(text: str) -> str:
 Cidr = Annotated[str, AfterValidator(_ipv4_network)]
 SourceCidr = Annotated[str, AfterValidator(_client_cidr)]
 SshCidr = Annotated[str, AfterValidator(_ssh_cidr)]
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
-EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+
+# Text with a pattern, and what the pattern means: the loader's error quotes the meaning.
+Name = Annotated[
+    str, Field(pattern=NAME_PATTERN), Meaning("1-32 characters of a-z, 0-9 and '-', starting with a letter")
+]
+AzName = Annotated[str, Field(pattern=AZ_PATTERN), Meaning("an availability zone name such as us-east-1a")]
+InstanceType = Annotated[
+    str, Field(pattern=INSTANCE_TYPE_PATTERN), Meaning("an EC2 instance type such as t3.medium")
+]
+KeyName = Annotated[str, Field(pattern=KEY_NAME_PATTERN), Meaning("an EC2 key pair name")]
+EnvName = Annotated[
+    str, Field(pattern=ENV_NAME_PATTERN),
+    Meaning("an environment variable name: letters, digits and _, not starting with a digit"),
+]
+AcmArn = Annotated[
+    str, Field(pattern="^" + ACM_ARN_PATTERN),
+    Meaning("an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"),
+]
+SecretArn = Annotated[
+    str, Field(pattern=SECRET_ARN_PATTERN), Meaning("a Secrets Manager secret ARN or an SSM parameter ARN")
+]
+PrincipalArn = Annotated[str, Field(pattern=PRINCIPAL_ARN_PATTERN), Meaning("an IAM role, user or group ARN")]
+Ami = Annotated[
+    str, Field(pattern=SSM_AMI_PATTERN), Meaning("an SSM parameter name (/aws/service/...) or an AMI id (ami-...)")
+]
+Image = Annotated[
+    str, Field(pattern=IMAGE_PATTERN),
+    Meaning("a container image reference such as public.ecr.aws/nginx/nginx:1.27"),
+]
+HealthPath = Annotated[str, Field(pattern=HEALTH_PATH_PATTERN), Meaning("an HTTP path starting with /")]
+TlsPolicy = Annotated[
+    str, Field(pattern=TLS_POLICY_PATTERN),
+    Meaning("an ELB TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06"),
+]
+RoleName = Annotated[
+    str, Field(pattern=ROLE_NAME_PATTERN), Meaning("an IAM role name: 1-64 of letters, digits and + = , . @ _ -")
+]
+TagKey = Annotated[
+    str, Field(min_length=1, max_length=128, pattern=TAG_KEY_PATTERN),
+    Meaning("a tag key: letters, digits, spaces and _ . : / = + @ -"),
+]
+# Not empty: ECS capacity providers and Service Catalog products refuse an empty tag value.
+TagValue = Annotated[
+    str, Field(min_length=1, max_length=256, pattern=TAG_VALUE_PATTERN),
+    Meaning("a tag value: letters, digits, spaces and _ . : / = + @ -"),
+]
 
 
 class Strict(BaseModel):
     """Unknown keys are errors; no silent type coercion ("8080" is not a port)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        """Defaults that depend on other keys, worked out for this blueprint as the stacks use them, by field
+        name (`blueprint explain` shows them when the key is left out). A block whose defaults are all fixed
+        values has none: a new field with a plain default needs nothing here."""
+        return {}
 
 
 class Network(Strict):
@@ -91,7 +143,7 @@ class Network(Strict):
         "quarter, the last quarter stays free.",
     )
     availability_zones: Annotated[int, Field(ge=2, le=6)] | Annotated[
-        list[Annotated[str, Field(pattern=AZ_PATTERN)]], Field(min_length=2, max_length=6)
+        list[AzName], Field(min_length=2, max_length=6)
     ] = Field(
         2,
         description="How many AZs (2..6, picked in order with Fn::GetAZs), or a list of 2..6 AZ names. "
@@ -111,7 +163,7 @@ class Network(Strict):
 
 
 class Instances(Strict):
-    type: Annotated[str, Field(pattern=INSTANCE_TYPE_PATTERN)] = Field(
+    type: InstanceType = Field(
         "t3.medium", description="EC2 instance type of the hosts. Default t3.medium: 2 vCPU, 4 GiB."
     )
     min: Annotated[int, Field(ge=0, le=1000)] = Field(
@@ -123,12 +175,12 @@ class Instances(Strict):
     volume_gb: Annotated[int, Field(ge=30, le=16384)] = Field(
         30, description="Encrypted gp3 root volume in GiB. Default 30, the ECS-optimized AMI's minimum."
     )
-    ami: Annotated[str, Field(pattern=SSM_AMI_PATTERN)] = Field(
+    ami: Ami = Field(
         "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
         description="SSM parameter name of the AMI, or a fixed ami-id. Default: the current "
         "ECS-optimized Amazon Linux 2023 AMI, resolved at deploy time.",
     )
-    key_name: Annotated[str, Field(pattern=KEY_NAME_PATTERN)] | None = Field(
+    key_name: KeyName | None = Field(
         None,
         description="EC2 key pair for SSH through the bastion. Default none: use SSM Session Manager.",
     )
@@ -149,16 +201,19 @@ class Cluster(Strict):
     def offers_fargate(self) -> bool:
         return self.fargate if self.fargate is not None else self.instances is None
 
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        return {"fargate": self.offers_fargate}
+
 
 class Bastion(Strict):
     allowed_cidrs: Annotated[list[SshCidr], Field(min_length=1, max_length=50)] = Field(
         description="Networks that may open SSH (TCP 22) to the bastion. Required; the whole "
         "internet is refused.",
     )
-    instance_type: Annotated[str, Field(pattern=INSTANCE_TYPE_PATTERN)] = Field(
+    instance_type: InstanceType = Field(
         "t3.micro", description="Bastion instance type. Default t3.micro: a jump box needs little."
     )
-    key_name: Annotated[str, Field(pattern=KEY_NAME_PATTERN)] | None = Field(
+    key_name: KeyName | None = Field(
         None, description="EC2 key pair of the bastion. Default none: reach it through SSM."
     )
 
@@ -167,10 +222,10 @@ class Vpn(Strict):
     client_cidr: Cidr = Field(
         description="Addresses handed to VPN clients, /12 to /22; must not overlap the VPC."
     )
-    server_certificate_arn: Annotated[str, Field(pattern="^" + ACM_ARN_PATTERN)] = Field(
+    server_certificate_arn: AcmArn = Field(
         description="ACM certificate of the VPN endpoint."
     )
-    client_certificate_arn: Annotated[str, Field(pattern="^" + ACM_ARN_PATTERN)] = Field(
+    client_certificate_arn: AcmArn = Field(
         description="ACM certificate of the root CA that signs client certificates (mutual TLS)."
     )
 
@@ -199,7 +254,7 @@ class Scaling(Strict):
 
 
 class HealthCheck(Strict):
-    path: Annotated[str, Field(pattern=HEALTH_PATH_PATTERN)] = Field(
+    path: HealthPath = Field(
         "/", description="HTTP path the load balancer checks. Default /."
     )
     grace_seconds: Annotated[int, Field(ge=0, le=2_147_483_647)] = Field(
@@ -208,10 +263,10 @@ class HealthCheck(Strict):
 
 
 class Https(Strict):
-    certificate_arn: Annotated[str, Field(pattern="^" + ACM_ARN_PATTERN)] = Field(
+    certificate_arn: AcmArn = Field(
         description="ACM certificate for the HTTPS listener."
     )
-    ssl_policy: Annotated[str, Field(pattern=TLS_POLICY_PATTERN)] = Field(
+    ssl_policy: TlsPolicy = Field(
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
         description="TLS policy of the HTTPS listener; TLS 1.2 or newer only. Default "
         "ELBSecurityPolicy-TLS13-1-2-2021-06, AWS's recommended policy.",
@@ -219,7 +274,7 @@ class Https(Strict):
 
 
 class Service(Strict):
-    image: Annotated[str, Field(pattern=IMAGE_PATTERN)] = Field(description="Container image. Required.")
+    image: Image = Field(description="Container image. Required.")
     port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
         None, description="Container port. Required unless `expose` is none."
     )
@@ -255,7 +310,7 @@ class Service(Strict):
     environment: dict[EnvName, str] = Field(
         default_factory=dict, description="Environment variables; values are kept as written, as strings."
     )
-    secrets: dict[EnvName, Annotated[str, Field(pattern=SECRET_ARN_PATTERN)]] = Field(
+    secrets: dict[EnvName, SecretArn] = Field(
         default_factory=dict,
         description="Environment variables read at start from Secrets Manager or SSM parameter ARNs; "
         "the execution role may read exactly these.",
@@ -296,6 +351,24 @@ class Service(Strict):
     def resolved_health_check(self) -> HealthCheck:
         return self.health_check or HealthCheck()
 
+    def resolved_launch_type(self, cluster: Cluster) -> str:
+        """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""
+        if self.launch_type is not None:
+            return self.launch_type
+        return "ec2" if cluster.instances is not None else "fargate"
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        resolved: dict[str, Any] = {
+            "expose": self.resolved_expose,
+            "launch_type": self.resolved_launch_type(blueprint.cluster),
+            "count": self.resolved_count,
+        }
+        if self.resolved_expose == "public":  # only a public service takes allowed_cidrs
+            resolved["allowed_cidrs"] = self.resolved_allowed_cidrs
+        if self.has_load_balancer:  # a worker has no health check to default
+            resolved["health_check"] = self.resolved_health_check
+        return resolved
+
 
 class Catalog(Strict):
     portfolio: Annotated[str, Field(min_length=1, max_length=100)] = Field(
@@ -304,24 +377,19 @@ class Catalog(Strict):
     owner: Annotated[str, Field(min_length=1, max_length=50)] = Field(
         description="Owner shown on the portfolio and its products."
     )
-    principals: list[Annotated[str, Field(pattern=PRINCIPAL_ARN_PATTERN)]] = Field(
+    principals: list[PrincipalArn] = Field(
         default_factory=list,
         description="IAM roles, users or groups that may launch the products. Default none.",
     )
-    local_role_name: Annotated[str, Field(pattern=ROLE_NAME_PATTERN)] | None = Field(
+    local_role_name: RoleName | None = Field(
         None,
         description="Name of an existing launch role in each account (LocalRoleName). Default: a "
         "least-privilege launch role generated from the templates.",
     )
 
 
-TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=TAG_KEY_PATTERN)]
-# Not empty: ECS capacity providers and Service Catalog products refuse an empty tag value.
-TagValue = Annotated[str, Field(min_length=1, max_length=256, pattern=TAG_VALUE_PATTERN)]
-
-
 class Blueprint(Strict):
-    name: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(
+    name: Name = Field(
         description="Application name: 1-32 of a-z, 0-9 and '-', starting with a letter. Names the "
         "output directory and template descriptions. Required.",
     )
@@ -345,10 +413,7 @@ class Blueprint(Strict):
 
     def launch_type(self, service_name: str) -> str:
         """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""
-        chosen = self.services[service_name].launch_type
-        if chosen is not None:
-            return chosen
-        return "ec2" if self.cluster.instances is not None else "fargate"
+        return self.services[service_name].resolved_launch_type(self.cluster)
 
     @property
     def az_count(self) -> int:

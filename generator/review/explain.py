@@ -2,7 +2,8 @@
 
 What was left out is what pydantic did not see (`model_fields_set`); the why is the field's own
 description in the model, the same text `blueprint schema` gives editors. Defaults that depend on
-other keys (a service's `expose`, `launch_type`, `count`, ...) are shown resolved, as the stacks use them.
+other keys are shown resolved, as the stacks use them: each block of the model says which those are
+(`resolved_defaults`), so this module never names a field.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from generator.blueprint.model import Blueprint, Cluster, Service
+from generator.blueprint.model import Blueprint, Strict
 
 
 @dataclass(frozen=True)
@@ -30,43 +31,25 @@ def defaults(blueprint: Blueprint) -> list[Default]:
     return list(_walk(blueprint, blueprint, ()))
 
 
-def _walk(blueprint: Blueprint, model: BaseModel, path: tuple[str, ...]) -> Iterator[Default]:
+def _walk(blueprint: Blueprint, model: Strict, path: tuple[str, ...]) -> Iterator[Default]:
+    dependent = model.resolved_defaults(blueprint)  # the model knows which defaults follow other keys
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         key = (*path, name)
         if name in model.model_fields_set:
-            if isinstance(value, BaseModel):
+            if isinstance(value, Strict):
                 yield from _walk(blueprint, value, key)
             elif isinstance(value, dict):
                 for item, member in value.items():
-                    if isinstance(member, BaseModel):
+                    if isinstance(member, Strict):
                         yield from _walk(blueprint, member, (*key, str(item)))
             continue
-        if isinstance(value, BaseModel):  # a whole block left out: each of its keys is a default
+        if isinstance(value, Strict):  # a whole block left out: each of its keys is a default
             yield from _walk(blueprint, value, key)
             continue
-        resolved = _resolve(blueprint, model, name)
-        shown = resolved if resolved is not None else value
-        yield Default(".".join(key), _plain(shown), info.description or "", resolved is not None)
-
-
-def _resolve(blueprint: Blueprint, model: BaseModel, name: str) -> Any:
-    """The value a default that depends on other keys takes in this blueprint; None if it does not."""
-    if isinstance(model, Service):
-        service_name = next(key for key, service in blueprint.services.items() if service is model)
-        if name == "expose":
-            return model.resolved_expose
-        if name == "launch_type":
-            return blueprint.launch_type(service_name)
-        if name == "count":
-            return model.resolved_count
-        if name == "allowed_cidrs" and model.resolved_expose == "public":
-            return model.resolved_allowed_cidrs
-        if name == "health_check" and model.has_load_balancer:
-            return model.resolved_health_check
-    if isinstance(model, Cluster) and name == "fargate":
-        return model.offers_fargate
-    return None
+        resolved = name in dependent
+        shown = dependent[name] if resolved else value
+        yield Default(".".join(key), _plain(shown), info.description or "", resolved)
 
 
 def _plain(value: Any) -> Any:

@@ -723,3 +723,13 @@ def test_a_failed_build_leaves_the_previous_output_as_it_was(
     after = {file: file.read_bytes() for file in sorted(output.rglob("*")) if file.is_file()}
     assert after == before
     assert sorted(output.iterdir()) == [output / "photos"]
+
+
+def test_errors_at_one_place_are_listed_in_the_same_order_every_run() -> None:
+    """An alias repeats a value at other keys, so their errors all point at the alias's line and column."""
+    from generator.blueprint.errors import BlueprintError, BlueprintErrors
+
+    same_place = [BlueprintError(3, 7, ("services", f"s{index:02}", "cpu"), "expected an integer, got a list")
+                  for index in range(20)]
+
+    assert BlueprintErrors("b.yaml", same_place[::-1]).errors == same_place

@@ -5,14 +5,18 @@ an example there. Adding an error without an example fails here."""
 from __future__ import annotations
 
 import ast
+import typing
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from generator.blueprint import catalogue, rules
-from generator.blueprint.load import _TYPE_WORDS, PATTERN_MEANINGS
+from generator.blueprint.annotations import Meaning
+from generator.blueprint.load import _TYPE_WORDS
 from generator.blueprint.model import Blueprint
 from generator.blueprint.source import decode, parse
 
@@ -75,9 +79,37 @@ def test_every_kind_of_model_error_has_an_example_that_gives_it() -> None:
             assert kind in {error["type"] for error in failed.value.errors()}, example.title
 
 
+def patterned_texts(annotation: Any, seen: set[type[BaseModel]]) -> Iterator[tuple[str, Meaning | None]]:
+    """Every text pattern in the model's annotations, each with the Meaning its type gives it (or None)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation not in seen:
+            seen.add(annotation)
+            for field in annotation.model_fields.values():  # pydantic keeps a field's own Annotated here
+                yield from with_meaning(field.metadata)
+                yield from patterned_texts(field.annotation, seen)
+        return
+    if typing.get_origin(annotation) is typing.Annotated:
+        inner, *metadata = typing.get_args(annotation)
+        yield from with_meaning(metadata)
+        yield from patterned_texts(inner, seen)
+        return
+    for argument in typing.get_args(annotation):
+        yield from patterned_texts(argument, seen)
+
+
+def with_meaning(metadata: list[Any]) -> Iterator[tuple[str, Meaning | None]]:
+    constraints = [inner for item in metadata for inner in (item.metadata if isinstance(item, FieldInfo) else [item])]
+    meanings = [item for item in metadata if isinstance(item, Meaning)]
+    for pattern in filter(None, (getattr(constraint, "pattern", None) for constraint in constraints)):
+        yield pattern, (meanings or [None])[0]
+
+
 def test_every_pattern_is_explained_in_words_and_has_an_example() -> None:
-    for meaning in PATTERN_MEANINGS.values():
-        assert f"is not {meaning}" in COMMITTED
+    found = list(patterned_texts(Blueprint, set()))
+    assert len({pattern for pattern, _ in found}) >= 15  # the walk reaches into unions, lists and mapping keys
+    assert [pattern for pattern, meaning in found if meaning is None] == [], "give each pattern a Meaning"
+    for _, meaning in found:
+        assert f"is not {meaning.words}" in COMMITTED  # type: ignore[union-attr]
 
 
 def message_fragments(path: Path) -> Iterator[tuple[int, str]]:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from generator.blueprint.model import FARGATE_MEMORY, NAME_PATTERN
+from generator.blueprint.model import FARGATE_MEMORY, NAME_PATTERN, Service
 from generator.cfn.ids import logical_id
 from generator.subnets import max_azs
 
@@ -30,6 +30,9 @@ INSTANCE_TYPES = ["t3.micro", "t3.medium", "m6i.large", "c7g.xlarge", "r5.2xlarg
 TLS_POLICIES = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06",
                 "ELBSecurityPolicy-TLS-1-2-2017-01", "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
                 "ELBSecurityPolicy-FS-1-2-Res-2020-10"]
+# A service's switches (its true/false keys) are read from the model: a new switch is drawn, built and audited
+# here with no edit. One that a rule across keys restricts needs its own drawing below, like `expose`.
+SERVICE_SWITCHES = [name for name, field in Service.model_fields.items() if field.annotation is bool]
 # Private ranges the VPC and the VPN client range are drawn from, each from a different one.
 POOLS = [ipaddress.IPv4Network("10.0.0.0/8"), ipaddress.IPv4Network("172.16.0.0/12"),
          ipaddress.IPv4Network("192.168.0.0/16")]
@@ -194,8 +197,9 @@ def service(draw: st.DrawFn, *, callees: list[str], launch_types: list[str], pri
         talks_to = draw(st.lists(st.sampled_from(callees), unique=True, max_size=3))
         if talks_to:
             block["talks_to"] = talks_to
-    if draw(st.booleans()):
-        block["exec"] = draw(st.booleans())
+    for switch in SERVICE_SWITCHES:
+        if draw(st.booleans()):
+            block[switch] = draw(st.booleans())
     return block
 
 

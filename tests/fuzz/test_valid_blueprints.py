@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, find, given, note, settings
 from hypothesis import strategies as st
 
 from generator.blueprint import Blueprint, BlueprintErrors
@@ -21,7 +21,7 @@ from generator.checks.quotas import check_quotas
 from generator.output import MARKER
 from generator.pipeline import ValidationFailed, build, documents, generate, output_files, rendered_documents
 
-from .blueprints import as_yaml, valid_blueprints
+from .blueprints import SERVICE_SWITCHES, as_yaml, valid_blueprints
 
 SETTINGS = settings(derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow],
                     print_blob=False)
@@ -66,3 +66,13 @@ def test_a_sample_of_valid_blueprints_builds_lint_clean_and_byte_identical(data:
             raise AssertionError(f"a valid blueprint fails validation:\n{failed}") from None
         written = {file.name: file.read_bytes() for file in result.directory.iterdir() if file.name != MARKER}
     assert written == result.files == generate(blueprint)
+
+
+def test_every_switch_of_a_service_is_drawn_on_and_off() -> None:
+    """The switches come from the model, so a new one is fuzzed with no edit to the strategy."""
+    assert "exec" in SERVICE_SWITCHES
+    for switch in SERVICE_SWITCHES:
+        for state in (True, False):
+            # find() fails the test (NoSuchExample) when the strategy never draws the switch in this state.
+            find(valid_blueprints(), lambda blueprint, switch=switch, state=state: any(
+                service.get(switch) is state for service in blueprint["services"].values()), settings=SETTINGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -64,3 +65,37 @@ def test_explain_command_prints_text_or_json(capsys) -> None:  # type: ignore[no
     report = json.loads(capsys.readouterr().out)
     assert report["name"] == "photos"
     assert {"path": "network.flow_logs"} not in report["defaults"]
+
+
+def test_each_block_says_which_defaults_follow_other_keys() -> None:
+    blueprint = load("""\
+        name: shop
+        cluster: {instances: {}}
+        services:
+          web: {image: nginx, port: 80, expose: public}
+          worker: {image: busybox, scaling: {min: 3, max: 5, cpu_percent: 50}}
+        """)
+    found = {d.path: d for d in defaults(blueprint)}
+
+    assert blueprint.services["worker"].resolved_defaults(blueprint) == {
+        "expose": "none", "launch_type": "ec2", "count": 3}
+    assert [(path, d.value) for path, d in found.items() if d.resolved and path.startswith("services.worker.")] == [
+        ("services.worker.expose", "none"), ("services.worker.launch_type", "ec2"), ("services.worker.count", 3)]
+    assert found["services.web.allowed_cidrs"].resolved and not found["services.worker.allowed_cidrs"].resolved
+    assert (found["services.web.cpu"].value, found["services.web.cpu"].resolved) == (256, False)
+    assert (found["cluster.fargate"].value, found["cluster.fargate"].resolved) == (False, True)
+
+
+def test_explain_names_no_field_of_the_model() -> None:
+    """What a default resolves to is the model's knowledge; explain only walks it, so a new option needs no edit."""
+    from generator.blueprint import model as blueprint_model
+    from generator.review import explain
+
+    fields = {name for value in vars(blueprint_model).values()
+              if isinstance(value, type) and issubclass(value, blueprint_model.Strict) for name in value.model_fields}
+    source = Path(explain.__file__).read_text(encoding="utf-8")
+    named = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant)}
+    report_keys = {"blueprint", "name", "defaults", "path", "value", "resolved", "why"}  # of `--format json`
+
+    assert len(fields) > 50
+    assert fields & (named - report_keys) == set()
