@@ -2,10 +2,9 @@
 security groups and every rule into and out of them, and what runs where (load balancers, cluster
 hosts, other instances such as a bastion, Fargate tasks, VPN endpoints).
 
-Every value is read through `TemplateSet.resolve`, so a property may have several values (each
-branch of an `Fn::If`, each allowed value of a parameter): a fact holds if any of them makes it
-hold. A security-relevant value that resolves to nothing the audit can judge is recorded in
-`unverified`, which the audit reports as "cannot verify" instead of passing it.
+Values are read through `TemplateSet.resolve`, so a property may have several (each `Fn::If` branch,
+each allowed value): a fact holds if any of them makes it hold. A security-relevant value that resolves
+to nothing the audit can judge goes to `unverified`, reported as "cannot verify", never passed.
 """
 
 from __future__ import annotations
