@@ -55,6 +55,15 @@ def read_template(source: Path | bytes, name: str | None = None, *, marked: bool
     return data
 
 
+def read_document(text: str) -> Any:
+    """A document written as a JSON string inside a template (an IAM policy, a trust policy): its data,
+    or None when it does not parse."""
+    try:
+        return _parse(text.encode("utf-8"), "document", marked=False)
+    except TemplateReadError:
+        return None
+
+
 def _read_bounded(path: Path, shown: str) -> bytes:
     try:
         with path.open("rb") as file:

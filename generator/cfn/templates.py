@@ -15,7 +15,6 @@ values or its default, and whatever is not followed is `Opaque`, never a literal
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 from generator.cfn import layout
 from generator.cfn.artifacts import STACK_TYPE
+from generator.cfn.reader import read_document
 
 
 @dataclass(frozen=True)
@@ -204,10 +204,8 @@ class TemplateSet:
         if isinstance(value, list):
             return [[item for element in value for item in self.branches(file, element, _depth + 1)]]
         if isinstance(value, str) and value.lstrip().startswith("{"):
-            try:
-                return [json.loads(value)]
-            except ValueError:
-                return [value]
+            document = read_document(value)
+            return [value if document is None else document]
         if isinstance(value, dict) and len(value) == 1:
             (function, argument), = value.items()
             if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:

@@ -233,8 +233,8 @@ def _levels(rules: Sequence[AuditRule]) -> str:
     one = len(warnings) == 1
     kind = "a `warning`" if one else "`warning`s"
     notes = "its note" if one else "their notes"
-    return (f"every rule is `error` (it fails the build) except {_and(warnings)}, {kind} (printed by every build "
-            f"without failing it; {notes} below say{'s' if one else ''} why)")
+    return (f"every rule is `error` (it fails the build) except {_and(warnings)}, {kind} (printed without "
+            f"failing `blueprint audit`; {notes} below say{'s' if one else ''} why, and when they fail a build)")
 
 
 def _table(rules: Sequence[AuditRule]) -> str:
