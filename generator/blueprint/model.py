@@ -326,6 +326,12 @@ class Service(Strict):
         False,
         description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",
     )
+    readonly_root_filesystem: bool = Field(
+        False,
+        description="Mount the container's root filesystem read-only, so a compromised process cannot "
+        "change the image's files (AWS Control Tower's proactive ECS controls ask for it). Default off: "
+        "most images write somewhere (caches, pid files, /tmp) and would fail to start.",
+    )
 
     @property
     def resolved_expose(self) -> str:

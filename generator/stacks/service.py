@@ -317,6 +317,8 @@ def _add_task_definition(template: Template, name: str, service: Service, on_far
         container.Command = list(service.command)
     if service.exec:
         container.LinuxParameters = ecs.LinuxParameters(InitProcessEnabled=True)
+    if service.readonly_root_filesystem:
+        container.ReadonlyRootFilesystem = True
 
     definition = ecs.TaskDefinition(
         "TaskDefinition",

@@ -27,6 +27,7 @@ from .helpers import (
     egress_from,
     ingress_into,
     load,
+    only,
     parametrize_by_first,
     real_rules,
     resolve,
@@ -619,3 +620,18 @@ def test_workers_reach_only_the_load_balancers_they_talk_to(case: Case) -> None:
     assert {f"service-{callee}.yaml/LoadBalancerSecurityGroup" for callee in case.service.talks_to} <= reached
     if case.on_fargate:
         assert reached == {f"service-{callee}.yaml/LoadBalancerSecurityGroup" for callee in case.service.talks_to}
+
+
+def test_readonly_root_filesystem_is_off_unless_asked_for() -> None:
+    blueprint = """
+        name: shop
+        services:
+          api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080, launch_type: fargate}
+          worker: {image: public.ecr.aws/nginx/nginx:1.27, expose: none, launch_type: fargate,
+                   readonly_root_filesystem: true}
+        """
+    templates = build(blueprint)
+    [api] = only(resources(templates["service-api.yaml"], "AWS::ECS::TaskDefinition"))["ContainerDefinitions"]
+    [worker] = only(resources(templates["service-worker.yaml"], "AWS::ECS::TaskDefinition"))["ContainerDefinitions"]
+    assert "ReadonlyRootFilesystem" not in api
+    assert worker["ReadonlyRootFilesystem"] is True
