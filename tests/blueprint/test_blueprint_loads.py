@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
+
+import shared
 
 from generator.blueprint import Blueprint, load_blueprint
 from generator.blueprint.load import load_blueprint_bytes
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(text: str) -> Blueprint:
-    return load_blueprint_bytes(textwrap.dedent(text).encode(), "inline.yaml")
+    return shared.load(text, "inline.yaml")
 
 
 def test_the_example_blueprint_loads() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from botocore.exceptions import ClientError
+from shared import EXAMPLE_PATH as EXAMPLE
 
 from generator.cli import main
 from generator.deploy import changeset
@@ -28,7 +29,6 @@ from generator.deploy.progress import EventStream, failure_lines
 
 from .harness import REGION, STACK_TYPE, MotoCloud, child_templates, stack_tree
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "blueprints" / "example.yaml"
 OUTPUT = Path(__file__).resolve().parents[2] / "output" / "photos"
 THUMBS = """\
   thumbs:

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import boto3
 import pytest
 import yaml
+from shared import EXAMPLE_PATH as EXAMPLE
 
 from generator.blueprint import load_blueprint
 from generator.cfn.artifacts import artifact_keys, child_key
@@ -25,7 +26,6 @@ from generator.stacks.catalog import CATALOG
 from .harness import MotoCloud
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
-EXAMPLE = BLUEPRINTS / "example.yaml"
 
 
 @pytest.fixture(scope="module")

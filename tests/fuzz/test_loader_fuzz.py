@@ -21,6 +21,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from shared import EXAMPLE
 
 from generator.blueprint import Blueprint, BlueprintErrors
 from generator.blueprint.load import load_blueprint_bytes
@@ -28,7 +29,6 @@ from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from generator.cli import EXIT_USAGE, main
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = (REPO / "blueprints" / "example.yaml").read_text(encoding="utf-8")
 FILENAME = "fuzz.yaml"
 LOCATED = re.compile(r"^fuzz\.yaml:(\d+):(\d+): error: \S")
 

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import copy
 import os
-import textwrap
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from shared import CERT, load
 
-from generator.blueprint import Blueprint
-from generator.blueprint.load import load_blueprint_bytes
 from generator.pipeline import documents, generate
 from generator.review.diff import Apps
 
+__all__ = ["CERT", "load"]  # the review tests import these from here too
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE_GOLDEN = "BLUEPRINT_UPDATE_GOLDEN"  # BLUEPRINT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/review
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 
 # A public api on EC2 hosts calling an internal images service, and an internal admin nobody calls.
 SHOP = """\
@@ -44,10 +43,6 @@ services:
     image: public.ecr.aws/nginx/nginx:1.27
     port: 8080
 """
-
-
-def load(text: str) -> Blueprint:
-    return load_blueprint_bytes(textwrap.dedent(text).encode(), "blueprint.yaml")
 
 
 def edit(text: str, old: str, new: str) -> str:

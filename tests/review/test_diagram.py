@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared import EXAMPLE_PATH as EXAMPLE
+
 from generator.blueprint import load_blueprint
 from generator.checks.audit import TemplateSet
 from generator.cli import EXIT_OK, EXIT_USAGE, main
@@ -14,7 +16,6 @@ from generator.review.diagram import ARCHITECTURE, Reach, architecture_markdown,
 from .helpers import edit, load, templates
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "blueprints" / "example.yaml"
 
 
 def example_rows(text: str | None = None) -> list[Reach]:

@@ -6,6 +6,8 @@ import ast
 import json
 from pathlib import Path
 
+from shared import EXAMPLE_PATH as EXAMPLE
+
 from generator.blueprint import load_blueprint
 from generator.cli import EXIT_OK, main
 from generator.review.explain import defaults
@@ -13,7 +15,6 @@ from generator.review.explain import defaults
 from .helpers import load
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "blueprints" / "example.yaml"
 
 
 def test_the_example_s_defaults_are_listed_with_their_reasons() -> None:

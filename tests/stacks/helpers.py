@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared import CERT, EXAMPLE, REPO, load
 
-from generator.blueprint import Blueprint
-from generator.blueprint.load import load_blueprint_bytes
 from generator.cfn.render import render, to_data
 from generator.checks.lint import lint_file
 from generator.stacks.application import build_templates
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = (REPO / "blueprints" / "example.yaml").read_text()
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+__all__ = ["CERT", "EXAMPLE", "REPO", "load"]  # the stack tests import these from here too
+
 DYNAMIC_HOST_PORTS = (32768, 60999)
 CLOUDWATCH_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
                              2557, 2922, 3288, 3653}
@@ -38,10 +36,6 @@ Templates = dict[str, Template]
 def parametrize_by_first(names: str, rows: list[tuple[Any, ...]]) -> pytest.MarkDecorator:
     """Parametrize over rows, each test named after its first value (a variant or a service)."""
     return pytest.mark.parametrize(names, rows, ids=[str(row[0]) for row in rows])
-
-
-def load(text: str) -> Blueprint:
-    return load_blueprint_bytes(textwrap.dedent(text).encode(), "blueprint.yaml")
 
 
 @cache
