@@ -5,18 +5,24 @@ killed build left behind. Each guarantee has a test here that fails without it.
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import generator.output
 from generator.checks.cache import ENV_DIR
 from generator.cli import EXIT_OK, EXIT_USAGE, main
-from generator.output import MARKER, OutputError, locked, recover
+from generator.output import MARKER, OutputError, is_whole, locked, recover
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -135,20 +141,34 @@ def test_the_templates_of_a_removed_service_disappear(
     assert sorted(path.name for path in out.iterdir()) == ["shop"]  # no staging, no lock left behind
 
 
-# A killed build is put right by the next one.
+# A killed build is put right by the next one; the target name never goes missing.
 
-def kill_mid_swap(blueprint: Path, out: Path) -> None:
-    """Run a build in another process and kill it (SIGKILL, so no clean-up runs) just after it moved
-    the previous output aside and before it moved the new one in: the worst moment."""
-    script = textwrap.dedent(f"""
-        import os, signal
-        import generator.output
-        real = os.rename
-        def rename(source, destination):
-            real(source, destination)
-            if ".old-" in str(destination):
-                os.kill(os.getpid(), signal.SIGKILL)
-        generator.output.os.rename = rename
+KILL_AFTER = {
+    # the two-rename fallback (no atomic exchange): killed after the previous output was moved aside
+    "rename": """
+real = os.rename
+def rename(source, destination):
+    real(source, destination)
+    if ".old-" in str(destination):
+        os.kill(os.getpid(), signal.SIGKILL)
+generator.output.os.rename = rename
+generator.output._exchange = lambda first, second: False
+""",
+    # the atomic exchange: killed after it, before the previous output (now in staging) is removed
+    "exchange": """
+real = generator.output._exchange
+def exchange(first, second):
+    assert real(first, second), "this system has no atomic exchange"
+    os.kill(os.getpid(), signal.SIGKILL)
+generator.output._exchange = exchange
+""",
+}
+
+
+def kill_mid_swap(blueprint: Path, out: Path, step: str) -> None:
+    """Run a build in another process and kill it (SIGKILL, so no clean-up runs) just after the given step
+    of its commit: the worst moment."""
+    script = "import os, signal\nimport generator.output\n" + KILL_AFTER[step] + textwrap.dedent(f"""
         from generator.cli import main
         main(["build", {str(blueprint)!r}, "-o", {str(out)!r}, "-q"])
     """)
@@ -157,14 +177,14 @@ def kill_mid_swap(blueprint: Path, out: Path) -> None:
     assert done.returncode == -signal.SIGKILL, done.stderr
 
 
-def test_a_build_killed_mid_swap_loses_nothing_and_the_next_build_recovers(
+def test_a_build_killed_between_the_two_renames_loses_nothing_and_the_next_build_recovers(
     blueprint: Path, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert build(blueprint, out, capsys)[0] == EXIT_OK
     previous = snapshot(out / "shop")
     blueprint.write_text(SHOP.replace("8080", "9090"))
 
-    kill_mid_swap(blueprint, out)
+    kill_mid_swap(blueprint, out, "rename")
 
     assert not (out / "shop").exists()
     hidden = sorted(path.name for path in out.iterdir())
@@ -181,6 +201,143 @@ def test_a_build_killed_mid_swap_loses_nothing_and_the_next_build_recovers(
     assert build(blueprint, out, capsys)[0] == EXIT_OK
     assert "9090" in (out / "shop" / "service-api.yaml").read_text()
     assert sorted(path.name for path in out.iterdir()) == ["shop"]
+
+
+def test_a_build_killed_right_after_the_exchange_leaves_the_new_output_in_place(
+    blueprint: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build(blueprint, out, capsys)[0] == EXIT_OK
+    previous = snapshot(out / "shop")
+    blueprint.write_text(SHOP.replace("8080", "9090"))
+
+    kill_mid_swap(blueprint, out, "exchange")
+
+    assert "9090" in (out / "shop" / "service-api.yaml").read_text()  # never missing, whole and new
+    assert is_whole(out / "shop")
+    (swapped_out,) = out.glob(".shop.new-*")
+    assert snapshot(swapped_out) == previous
+    with locked(out, "shop"):
+        recover(out, "shop")
+    assert sorted(path.name for path in out.iterdir()) == ["shop"]
+
+
+def test_an_interrupt_between_the_two_renames_puts_the_previous_output_back(
+    blueprint: Path, out: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build(blueprint, out, capsys)[0] == EXIT_OK
+    before = snapshot(out)
+    blueprint.write_text(SHOP.replace("8080", "9090"))
+    real = os.rename
+
+    def rename(source: Path, destination: Path) -> None:
+        if Path(source).name.startswith(".shop.new-"):
+            raise KeyboardInterrupt
+        real(source, destination)
+
+    monkeypatch.setattr(generator.output.os, "rename", rename)
+    monkeypatch.setattr(generator.output, "_exchange", lambda first, second: False)
+    code, err = build(blueprint, out, capsys)
+    assert (code, err) == (130, "blueprint: interrupted; output left as it was\n")
+    assert snapshot(out) == before
+
+
+def damage(directory: Path, how: str, tmp_path: Path) -> None:
+    """Break a retired output directory the ways a half-finished removal, an edit or an old tool leave one."""
+    if how == "a file missing":
+        (directory / "service-api.yaml").unlink()
+    elif how == "a file changed":
+        with (directory / "root.yaml").open("a") as handle:
+            handle.write("# edited\n")
+    elif how == "a file added":
+        (directory / "notes.txt").write_text("x\n")
+    elif how == "a file is a link":
+        (tmp_path / "copy").write_bytes((directory / "root.yaml").read_bytes())
+        (directory / "root.yaml").unlink()
+        (directory / "root.yaml").symlink_to(tmp_path / "copy")
+    elif how == "a marker without digests":
+        (directory / MARKER).write_text("Generated by `blueprint build`; this directory is replaced whole on every "
+                                        "build.\n")
+    elif how == "a marker with a bad line":
+        with (directory / MARKER).open("a") as handle:
+            handle.write("not a digest line\n")
+    elif how == "a marker that is a link":
+        (tmp_path / "marker").write_bytes((directory / MARKER).read_bytes())
+        (directory / MARKER).unlink()
+        (directory / MARKER).symlink_to(tmp_path / "marker")
+    elif how == "no marker":
+        (directory / MARKER).unlink()
+    else:
+        raise AssertionError(how)
+
+
+DAMAGES = ["a file missing", "a file changed", "a file added", "a file is a link", "a marker without digests",
+           "a marker with a bad line", "a marker that is a link", "no marker"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_recovery_restores_only_a_retired_directory_whole_by_its_markers_digests(
+    how: str, blueprint: Path, out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build(blueprint, out, capsys)[0] == EXIT_OK
+    whole = snapshot(out / "shop")
+    older, newer = out / ".shop.old-0123456789abcdef", out / ".shop.old-fedcba9876543210"
+    shutil.copytree(out / "shop", older, symlinks=True)
+    os.rename(out / "shop", newer)
+    os.utime(older, ns=(1, 1))  # the damaged one is the newest: recovery must not just take the newest
+    damage(newer, how, tmp_path)
+    assert not is_whole(newer) and is_whole(older)
+
+    with locked(out, "shop"):
+        recover(out, "shop")
+
+    assert snapshot(out / "shop") == whole
+    assert sorted(path.name for path in out.iterdir()) == ["shop"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_a_retired_directory_that_is_not_whole_is_never_put_in_place(
+    how: str, blueprint: Path, out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert build(blueprint, out, capsys)[0] == EXIT_OK
+    retired = out / ".shop.old-0123456789abcdef"
+    os.rename(out / "shop", retired)
+    damage(retired, how, tmp_path)
+
+    with locked(out, "shop"):
+        recover(out, "shop")
+
+    assert not (out / "shop").exists() and list(out.iterdir()) == []
+
+
+def test_the_marker_lists_every_file_with_its_sha256(blueprint: Path, out: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert build(blueprint, out, capsys)[0] == EXIT_OK
+    directory = out / "shop"
+    lines = (directory / MARKER).read_text().splitlines()[1:]
+    files = sorted(path.name for path in directory.iterdir() if path.name != MARKER)
+    assert lines == [f"{hashlib.sha256((directory / name).read_bytes()).hexdigest()}  {name}" for name in files]
+
+
+def test_the_exchange_falls_back_to_two_renames_where_the_filesystem_cannot_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def renameat2(errno_value: int) -> Callable[..., int]:
+        def call(*args: object) -> int:
+            ctypes.set_errno(errno_value)
+            return -1
+        return call
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    for unsupported in (errno.EINVAL, errno.ENOSYS):
+        monkeypatch.setattr(generator.output, "_renameat2", lambda value=unsupported: renameat2(value))
+        assert generator.output._exchange(first, second) is False
+    monkeypatch.setattr(generator.output, "_renameat2", lambda: renameat2(errno.EACCES))
+    with pytest.raises(PermissionError):
+        generator.output._exchange(first, second)
+    monkeypatch.setattr(generator.output, "_renameat2", lambda: None)
+    assert generator.output._exchange(first, second) is False
 
 
 def test_stale_staging_directories_of_a_name_are_removed_by_its_next_build(
