@@ -79,7 +79,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def _run_build(args: argparse.Namespace) -> int:
     from generator.batch import build_many
+    from generator.output import OutputError, make_output_directory
 
+    try:  # a file where the directory goes, or a filesystem that cannot hold it: said once, before any build
+        make_output_directory(args.output, create=args.write)
+    except OutputError as exc:
+        raise UsageError(f"-o/--output: {exc}") from None
     progress = None if args.quiet or not sys.stderr.isatty() else _progress
     worst = EXIT_OK
     for outcome in build_many(blueprint_files(args.files), args.output, write=args.write,
