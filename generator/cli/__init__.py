@@ -1,44 +1,38 @@
 """The `blueprint` command: argument parsing and exit codes only, one module per area (build, review, aws);
-the work is in the pipeline, review and deploy layers."""
+the work is in the pipeline, review and deploy layers.
+
+This module imports nothing at its top, so that Ctrl-C at any moment after the interpreter has started
+(while the parser, the area modules or the pipeline are still being imported) ends in one line and
+exit 130, never a traceback: everything is imported inside main()'s handler.
+"""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
+import sys  # built in: importing it cannot be interrupted half-way
 
-from generator import __version__
-from generator.cli import aws, build, review
-from generator.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
-from generator.cli.review import FAIL_ON
+__all__ = ["EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "FAIL_ON", "UsageError", "main"]
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "FAIL_ON", "UsageError", "main"]
+EXIT_INTERRUPTED = 128 + 2  # what a shell reports for a command ended by SIGINT
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+def main(argv: list[str] | tuple[str, ...] | None = None) -> int:
     try:
-        return int(args.run(args))
-    except UsageError as exc:
-        print(f"blueprint: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        from generator.cli.commands import run
+
+        return run(argv)
     except KeyboardInterrupt:
         print("blueprint: interrupted; output left as it was", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="blueprint",
-        description="Turn a YAML blueprint into validated, nested CloudFormation for Amazon ECS.",
-        epilog="Exit codes: 0 success; 1 templates fail validation, output is stale, or a stack fails to deploy; "
-        "2 bad input or usage.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+def __getattr__(name: str) -> object:
+    """The exit codes, the usage error and the diff gates, imported only when asked for (see above)."""
+    if name in ("EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "UsageError"):
+        from generator.cli import common
 
-    build.add_commands(commands)
-    review.add_commands(commands)
-    aws.add_commands(commands)
-    return parser
+        return getattr(common, name)
+    if name == "FAIL_ON":
+        from generator.cli.review import FAIL_ON
+
+        return FAIL_ON
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
