@@ -32,13 +32,17 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "pass --yes or --no-execute), execute it and print stack events until the stack settles. Exit 0 when the "
         "stack is deployed, unchanged, or only previewed; 1 when CloudFormation refuses or rolls back the change, "
         "or the templates fail validation; 2 on bad input or an AWS problem (credentials, region, bucket, "
-        "endpoint, a stack that cannot be changed now, no terminal to ask).",
+        "endpoint, a stack that cannot be changed now or was made from another blueprint, no terminal to ask).",
     )
     _aws_arguments(deploy)
     deploy.add_argument("--stack", required=True, metavar="S", help="stack name")
     deploy.add_argument("--parameter", action="append", default=[], metavar="K=V",
                         help="a root parameter (see output/<name>/parameters.json); repeatable. On an update, "
                         "parameters not given keep the stack's current values, as with `aws cloudformation deploy`")
+    deploy.add_argument("--adopt", action="store_true",
+                        help="update the stack even when it was made from another blueprint or not by `blueprint "
+                        "deploy` (deploy tags each stack it creates with ecs-blueprint:name; without this, such "
+                        "a stack is refused)")
     when = deploy.add_mutually_exclusive_group()
     when.add_argument("--yes", action="store_true", help="execute the change set without asking")
     when.add_argument("--no-execute", action="store_true",
@@ -74,7 +78,8 @@ def _run_aws(args: argparse.Namespace) -> int:
         if args.deploy:
             from generator.deploy.deploy import Request, publish_then_deploy
 
-            request = Request(args.stack, parameters, execute=not args.no_execute, assume_yes=args.yes)
+            request = Request(args.stack, parameters, execute=not args.no_execute, assume_yes=args.yes,
+                              adopt=args.adopt)
             publish_then_deploy(aws, build, request, bucket=args.bucket, prefix=args.prefix, confirm=_confirm,
                                 out=sys.stdout)
         else:

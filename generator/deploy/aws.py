@@ -2,27 +2,33 @@
 the URLs CloudFormation and the console read, and every AWS error turned into one line.
 
 Two kinds of failure leave this package, and generator/cli/aws.py gives each its exit code:
-- DeployError (exit 2): the request or the environment is wrong: no credentials, no region, a
-  missing or forbidden bucket, an unreachable endpoint, an unknown --parameter, a stack in a state
-  that cannot take a change set.
+- DeployError (exit 2): the request or the environment is wrong: no credentials, no region or not
+  one, a missing or forbidden bucket, an unreachable endpoint or one that answers with no AWS response
+  (an error page), a --parameter the root does not take or a value its constraints refuse, a stack in
+  a state that cannot take a change set or made from another blueprint. The message names the option
+  at fault.
 - StackFailed (exit 1): CloudFormation refused the templates or rolled the change back.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
 import boto3
+import botocore.parsers
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     ParamValidationError,
@@ -30,6 +36,7 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
 # Error codes meaning "these credentials are not accepted", whatever the service.
 CREDENTIAL_CODES = frozenset({
@@ -84,21 +91,57 @@ class Aws:
                         service, region_name=self.region, endpoint_url=self.endpoint_url,
                         config=EMULATOR_CONFIG if self.emulated else AWS_CONFIG,
                     )
+                except InvalidRegionError:  # connect() checked it; a region from the profile may still be odd
+                    raise DeployError(f"--region {self.region!r}: not a region name (like us-east-1)") from None
                 except ValueError as exc:  # botocore: "Invalid endpoint: ..."
-                    raise DeployError(f"--endpoint-url: {exc}") from None
+                    raise DeployError(f"--endpoint-url {self.endpoint_url!r}: {exc}") from None
         return self._clients[service]
 
 
 def connect(region: str | None, endpoint_url: str | None) -> Aws:
     """A session from the usual chain (environment, profile, SSO, instance role); fails early, in one
-    line, when there is no region or no credentials at all."""
+    line naming the option (or the environment) at fault, when the region or the endpoint is not one,
+    or there is no region or no credentials at all."""
+    if endpoint_url is not None:
+        check_endpoint_url(endpoint_url)
     with aws_errors():
         session = boto3.session.Session(region_name=region or None)
-        if not session.region_name:
+        if region is not None:
+            check_region(session, region, "--region", emulated=endpoint_url is not None)
+        elif not session.region_name:
             raise DeployError("no AWS region: pass --region, or set AWS_REGION or a region in your profile")
+        else:
+            check_region(session, session.region_name, "the AWS region of the environment or profile",
+                         emulated=endpoint_url is not None)
         if session.get_credentials() is None:
             raise NoCredentialsError()
     return Aws(session, session.region_name, endpoint_url or None)
+
+
+def check_endpoint_url(endpoint_url: str) -> None:
+    """An http(s) URL naming a host, as botocore would accept it (it says only "Invalid endpoint")."""
+    url = urlparse(endpoint_url)
+    if url.scheme not in ("http", "https") or not (is_valid_endpoint_url(endpoint_url)
+                                                   or is_valid_ipv6_endpoint_url(endpoint_url)):
+        raise DeployError(f"--endpoint-url {endpoint_url!r}: not an http:// or https:// URL naming a host")
+
+
+def check_region(session: Any, region: str, source: str, *, emulated: bool) -> None:
+    """A region name botocore can make endpoints of; against AWS itself (no --endpoint-url), also one of the
+    regions botocore knows, so a mistyped one is said here, not as an endpoint that cannot be reached."""
+    try:
+        validate_region_name(region)
+        if not region:
+            raise InvalidRegionError(region_name=region)
+    except InvalidRegionError:
+        raise DeployError(f"{source} {region!r}: not a region name (like us-east-1)") from None
+    if emulated:
+        return
+    known = {name for partition in session.get_available_partitions()
+             for name in session.get_available_regions("cloudformation", partition_name=partition)}
+    if region not in known:
+        raise DeployError(f"{source} {region!r}: not an AWS region CloudFormation is in (like us-east-1); "
+                          "for an emulator, pass --endpoint-url as well")
 
 
 @contextmanager
@@ -121,7 +164,9 @@ def aws_errors(failure: type[Exception] = DeployError, doing: str = "") -> Itera
     except NoRegionError:
         raise DeployError("no AWS region: pass --region, or set AWS_REGION or a region in your profile") from None
     except (EndpointConnectionError, ConnectTimeoutError) as exc:
-        raise DeployError(f"cannot reach {_origin(exc)}: check --endpoint-url, --region and the network") from None
+        origin = _origin(exc)
+        option = "--region" if _on_aws(origin) else "--endpoint-url"
+        raise DeployError(f"cannot reach {origin}: check {option} and the network") from None
     except ReadTimeoutError as exc:
         raise DeployError(f"{_origin(exc)} did not answer in time") from None
     except ParamValidationError as exc:
@@ -132,9 +177,33 @@ def aws_errors(failure: type[Exception] = DeployError, doing: str = "") -> Itera
             raise DeployError(f"AWS refused the credentials ({code}): {message}") from None
         if code in ACCESS_CODES:
             raise DeployError(f"{prefix}access denied ({code}): {message}") from None
+        if code.isdigit() or code == "Unknown":  # botocore found no AWS error in the answer: not AWS speaking
+            raise DeployError(f"{prefix}the endpoint answered HTTP {_status(exc)} without an AWS error "
+                              f"({message}); check --endpoint-url, or the network's proxy") from None
         raise failure(f"{prefix}{message} ({code})") from None
     except BotoCoreError as exc:  # SSO token expired, a credential process failing, ...
         raise DeployError(" ".join(str(exc).split())) from None
+    except botocore.parsers.ResponseParserError:  # not a BotoCoreError: an HTML error page, a proxy's answer
+        raise DeployError(f"{prefix}the endpoint's answer is not an AWS response (an error page?); "
+                          "check --endpoint-url, or the network's proxy") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        if not _raised_by_botocore_parser(exc):
+            raise
+        raise DeployError(f"{prefix}the endpoint's answer is not the AWS response asked for; "
+                          "check --endpoint-url, or the network's proxy") from None
+
+
+def _on_aws(origin: str) -> bool:
+    """Whether the URL is one botocore made for AWS itself (no --endpoint-url was given)."""
+    host = urlparse(origin).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
+
+
+def _raised_by_botocore_parser(exc: BaseException) -> bool:
+    """Whether botocore's response parser raised EXC, reading an answer shaped like no AWS response
+    (valid XML that is not the operation's result): the innermost frame is in botocore/parsers.py."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and Path(frames[-1].filename) == Path(botocore.parsers.__file__)
 
 
 def _origin(exc: BotoCoreError) -> str:
@@ -145,6 +214,10 @@ def _origin(exc: BotoCoreError) -> str:
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "") or exc.response.get("ResponseMetadata", {})
                .get("HTTPStatusCode", ""))
+
+
+def _status(exc: ClientError) -> str:
+    return str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "") or error_code(exc))
 
 
 def error_message(exc: ClientError) -> str:

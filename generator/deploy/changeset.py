@@ -85,10 +85,11 @@ class ChangeSet:
 
 
 def create(cfn: Any, *, stack_name: str, name: str, change_set_type: str, template_url: str,
-           parameters: list[dict[str, Any]], capabilities: tuple[str, ...], description: str) -> str:
+           parameters: list[dict[str, Any]], tags: list[dict[str, str]], capabilities: tuple[str, ...],
+           description: str) -> str:
     response = cfn.create_change_set(
         StackName=stack_name, ChangeSetName=name, ChangeSetType=change_set_type, TemplateURL=template_url,
-        Parameters=parameters, Capabilities=list(capabilities), IncludeNestedStacks=True,
+        Parameters=parameters, Tags=tags, Capabilities=list(capabilities), IncludeNestedStacks=True,
         Description=description[:1024],
     )
     return str(response["Id"])

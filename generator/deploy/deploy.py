@@ -1,7 +1,9 @@
 """`blueprint deploy`: build -> publish -> change set -> preview -> confirm -> execute -> watch events.
 
 The stack is always changed through a change set, so what will happen is printed before it does,
-and a stack that already matches the templates is left alone ("no changes").
+and a stack that already matches the templates is left alone ("no changes"). Each stack it creates is
+tagged with the blueprint's name (BLUEPRINT_TAG), and it refuses to change a stack made from another
+blueprint, or not by this tool, unless told to adopt it (`--adopt`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from generator.cfn.artifacts import ROOT
-from generator.cfn.parameters import root_parameters
 from generator.deploy import changeset
 from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, error_code, stack_link
+from generator.deploy.parameters import check_parameters
 from generator.deploy.progress import EventStream, failure_lines
 from generator.deploy.publish import CAPABILITIES, Build, Published, check_bucket, load, publish
 
@@ -32,6 +34,8 @@ STUCK = {
                               "continue-update-rollback` first",
 }
 SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
+# The stack tag naming the blueprint a stack was deployed from (stack tags also reach its resources).
+BLUEPRINT_TAG = "ecs-blueprint:name"
 
 Confirm = Callable[[str], "bool | None"]  # the question -> yes / no / None: cannot ask (no terminal)
 
@@ -42,20 +46,48 @@ class Request:
     parameters: Mapping[str, str]  # --parameter K=V, as given
     execute: bool = True  # False: --no-execute, stop after the preview
     assume_yes: bool = False  # --yes
+    adopt: bool = False  # --adopt: change a stack made from another blueprint, or not by this tool
     poll_seconds: float = 5.0  # between questions to CloudFormation; publish_then_deploy asks an emulator every 1 s
 
 
-def stack_status(cfn: Any, stack_name: str) -> tuple[str | None, set[str]]:
-    """The stack's status and current parameter keys; (None, {}) when there is no such stack."""
+@dataclass(frozen=True)
+class Stack:
+    """What deploy needs to know of an existing stack."""
+
+    status: str
+    parameters: frozenset[str]  # its current parameter keys
+    tags: Mapping[str, str]
+
+
+def existing_stack(cfn: Any, stack_name: str) -> Stack | None:
+    """The stack, or None when there is no such stack."""
     from botocore.exceptions import ClientError
 
     try:
         (stack,) = cfn.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as exc:
         if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
-            return None, set()
+            return None
         raise
-    return str(stack["StackStatus"]), {p["ParameterKey"] for p in stack.get("Parameters") or []}
+    return Stack(str(stack["StackStatus"]), frozenset(p["ParameterKey"] for p in stack.get("Parameters") or []),
+                 {tag["Key"]: tag.get("Value", "") for tag in stack.get("Tags") or []})
+
+
+def check_owner(stack_name: str, stack: Stack | None, blueprint: str, *, adopt: bool) -> None:
+    """Refuse to change a stack that another blueprint's deploy made, or that this tool did not make."""
+    if stack is None or adopt or stack.tags.get(BLUEPRINT_TAG) == blueprint:
+        return
+    owner = stack.tags.get(BLUEPRINT_TAG)
+    made = f"from blueprint {owner}" if owner else f"not by `blueprint deploy` (no {BLUEPRINT_TAG} tag)"
+    raise DeployError(f"stack {stack_name} was made {made}; refusing to deploy blueprint {blueprint} over it: "
+                      "choose another --stack, or pass --adopt to make it this blueprint's")
+
+
+def stack_tags(stack: Stack | None, blueprint: str) -> list[dict[str, str]]:
+    """The stack's tags with the blueprint's name set. An update's Tags replace the stack's, so the others
+    it has are sent again."""
+    tags = {**(stack.tags if stack is not None else {}), BLUEPRINT_TAG: blueprint}
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
 def change_set_type(stack_name: str, status: str | None) -> str:
@@ -68,15 +100,8 @@ def change_set_type(stack_name: str, status: str | None) -> str:
     return "UPDATE"
 
 
-def check_parameters(given: Mapping[str, str], root_parameters: Mapping[str, str]) -> None:
-    unknown = sorted(set(given) - set(root_parameters))
-    if unknown:
-        known = ", ".join(root_parameters) or "none"
-        raise DeployError(f"unknown --parameter {unknown[0]}; the root stack takes: {known}")
-
-
-def change_set_parameters(given: Mapping[str, str], root_parameters: Mapping[str, str],
-                          current: set[str]) -> list[dict[str, Any]]:
+def change_set_parameters(given: Mapping[str, str], root_parameters: Mapping[str, Any],
+                          current: set[str] | frozenset[str]) -> list[dict[str, Any]]:
     """What `aws cloudformation deploy` sends: the given values; for an existing stack, its current
     value for every other parameter it already has (so an earlier --parameter sticks); defaults for
     the rest."""
@@ -89,35 +114,42 @@ def change_set_parameters(given: Mapping[str, str], root_parameters: Mapping[str
 def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str, prefix: str, confirm: Confirm,
                         out: TextIO) -> str:
     """The whole of `blueprint deploy`: the bucket checked before the build (which takes seconds), the
-    --parameter names before anything is uploaded, then publish and deploy(); returns what deploy() did."""
+    --parameter names and values and the stack's owner before anything is uploaded, then publish and
+    deploy(); returns what deploy() did."""
     bucket_region = check_bucket(aws.client("s3"), bucket)
     release = build()
-    root = root_parameters(load(release.files[ROOT]))
-    check_parameters(request.parameters, root)
+    declared = load(release.files[ROOT]).get("Parameters") or {}
+    check_parameters(request.parameters, declared)
+    with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
+        stack = existing_stack(aws.client("cloudformation"), request.stack_name)
+    check_owner(request.stack_name, stack, release.name, adopt=request.adopt)
     published = publish(aws, release.files, name=release.name, bucket=bucket, prefix=prefix,
                         bucket_region=bucket_region)
     out.write(f"published {published.name}: {len(published.uploaded)} uploaded, {len(published.existing)} already "
               f"there; root template {published.root_url}\n")
     if aws.emulated:  # an emulator answers at once: no need to wait 5 s between questions
         request = replace(request, poll_seconds=1.0)
-    return deploy(aws, published, root, request, confirm, out)
+    return deploy(aws, published, declared, request, confirm, out)
 
 
-def deploy(aws: Aws, published: Published, root_parameters: Mapping[str, str], request: Request,
+def deploy(aws: Aws, published: Published, declared: Mapping[str, Mapping[str, Any]], request: Request,
            confirm: Confirm, out: TextIO) -> str:
     """Run the whole flow; return what happened: "executed", "no changes", "previewed" or "declined".
-    Raises DeployError for a request that cannot go ahead, StackFailed when CloudFormation says no."""
+    `declared`: the root template's Parameters. Raises DeployError for a request that cannot go ahead,
+    StackFailed when CloudFormation says no."""
     cfn = aws.client("cloudformation")
-    check_parameters(request.parameters, root_parameters)
+    check_parameters(request.parameters, declared)
     with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
-        status, current = stack_status(cfn, request.stack_name)
-    kind = change_set_type(request.stack_name, status)
+        stack = existing_stack(cfn, request.stack_name)
+    check_owner(request.stack_name, stack, published.name, adopt=request.adopt)
+    kind = change_set_type(request.stack_name, stack.status if stack else None)
     name = f"blueprint-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-    parameters = change_set_parameters(request.parameters, root_parameters, current if kind == "UPDATE" else set())
+    current = stack.parameters if stack is not None and kind == "UPDATE" else frozenset()
+    parameters = change_set_parameters(request.parameters, declared, current)
     with aws_errors(StackFailed, doing="creating the change set"):
         change_set_id = changeset.create(
             cfn, stack_name=request.stack_name, name=name, change_set_type=kind, template_url=published.root_url,
-            parameters=parameters,
+            parameters=parameters, tags=stack_tags(stack, published.name),
             capabilities=CAPABILITIES, description=f"blueprint deploy of {published.name}: {published.root_url}",
         )
         changeset.wait(cfn, change_set_id, poll_seconds=request.poll_seconds)

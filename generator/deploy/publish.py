@@ -202,18 +202,21 @@ def publish_built(aws: Aws, build: Build, *, bucket: str, prefix: str = "") -> P
 
 def check_bucket(s3: Any, bucket: str) -> str | None:
     """That the bucket exists and is ours to use; its region when S3 says."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, ParamValidationError
 
     with aws_errors(doing=f"bucket {bucket}"):
         try:
             response = s3.head_bucket(Bucket=bucket)
+        except ParamValidationError as exc:  # botocore's own check of the name, before any request
+            reason = str(exc).splitlines()[-1].split(": ", 1)[-1]
+            raise DeployError(f"--bucket {bucket!r}: {' '.join(reason.split())}") from None
         except ClientError as exc:
             code = error_code(exc)
             if code in ("404", "NoSuchBucket", "NotFound"):
                 raise DeployError(f"bucket {bucket} does not exist; create it first "
                                   f"(aws s3 mb s3://{bucket}) or pass another --bucket") from None
             if code in ("403", "AccessDenied", "Forbidden"):
-                raise DeployError(f"access denied to bucket {bucket} (it may belong to another account)") from None
+                raise DeployError(f"--bucket {bucket}: access denied (it may belong to another account)") from None
             raise
     headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     return response.get("BucketRegion") or headers.get("x-amz-bucket-region")

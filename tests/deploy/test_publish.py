@@ -274,7 +274,7 @@ def test_a_missing_bucket_is_one_line_and_exit_2(moto: MotoCloud, capsys: pytest
 def test_an_unreachable_endpoint_is_one_line_and_exit_2(moto: MotoCloud, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "publish", str(EXAMPLE), "--bucket", "any", "--endpoint-url", "http://127.0.0.1:9")
     assert code == 2
-    assert err == "blueprint: error: cannot reach http://127.0.0.1:9: check --endpoint-url, --region and the network\n"
+    assert err == "blueprint: error: cannot reach http://127.0.0.1:9: check --endpoint-url and the network\n"
 
 
 def test_a_blueprint_that_does_not_load_is_exit_2_and_uploads_nothing(
