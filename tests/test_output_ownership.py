@@ -414,3 +414,10 @@ def test_a_lock_file_that_is_a_symlink_is_not_followed(out: Path, tmp_path: Path
     with pytest.raises(OutputError, match="is a symbolic link; refusing to follow it"), locked(out, "shop"):
         pass
     assert victim.read_text() == "precious\n"
+
+
+def test_the_committed_output_is_whole_by_its_markers() -> None:
+    """`make templates` writes the digests; a marker left from an older build (or a hand edit) shows here."""
+    directories = sorted(path for path in (REPOSITORY / "output").iterdir() if path.is_dir())
+    assert directories
+    assert [path.name for path in directories if not is_whole(path)] == []
