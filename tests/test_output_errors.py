@@ -104,7 +104,7 @@ def test_a_read_only_filesystem_with_no_output_directory_yet_is_one_line(
     out = tmp_path / "output"
     code, _, err = build(capsys, "build", str(blueprint), "-o", str(out))
     assert code == EXIT_USAGE
-    assert one_line(err) == f"blueprint: error: -o/--output: cannot create {out}: Read-only file system\n"
+    assert one_line(err) == f"{blueprint}: error: cannot create {out}: Read-only file system\n"
 
 
 @pytest.mark.parametrize(("function", "on_call"), [("pwrite", 1), ("fsync", 1), ("fsync", 3), ("mkdir", 1)])

@@ -81,8 +81,8 @@ def _run_build(args: argparse.Namespace) -> int:
     from generator.batch import build_many
     from generator.output import OutputError, make_output_directory
 
-    try:  # a file where the directory goes, or a filesystem that cannot hold it: said once, before any build
-        make_output_directory(args.output, create=args.write)
+    try:  # a file where the directory (or a parent) goes: said once, before any build. (It is made only when a
+        make_output_directory(args.output, create=False)  # build writes: a failed build leaves no empty DIR.)
     except OutputError as exc:
         raise UsageError(f"-o/--output: {exc}") from None
     progress = None if args.quiet or not sys.stderr.isatty() else _progress

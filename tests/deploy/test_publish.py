@@ -18,7 +18,7 @@ from generator.blueprint import load_blueprint
 from generator.cfn.artifacts import artifact_keys, child_key
 from generator.cfn.parameters import PARAMETERS
 from generator.cli import main
-from generator.deploy.aws import Aws, StackFailed, aws_errors, quick_create_link, template_url
+from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, quick_create_link, template_url
 from generator.deploy.publish import Published, application_files, nested_files, package
 from generator.pipeline import generate
 from generator.stacks.catalog import CATALOG
@@ -157,7 +157,8 @@ def test_an_emulator_gets_one_attempt_per_call() -> None:
     try:
         endpoint = f"http://127.0.0.1:{server.server_address[1]}"
         session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b")
-        with pytest.raises(StackFailed), aws_errors(StackFailed):
+        # a bare 503 (no AWS error in it) is the endpoint's failure, not the stack's: exit 2, not 1
+        with pytest.raises(DeployError, match="answered HTTP 503 without an AWS error"), aws_errors(StackFailed):
             Aws(session, "us-east-1", endpoint).client("cloudformation").execute_change_set(ChangeSetName="c")
     finally:
         server.shutdown()
