@@ -26,7 +26,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "<name>/ directories, or one application's templates). With --git REV, BASE is the blueprints at git "
         "revision REV, built in a temporary worktree, and HEAD defaults to output. Each modified resource is "
         "classified by CloudFormation's update behaviour (replacement, may-replace, interruption, in-place). "
-        "Exit 1 when a --fail-on condition holds, 2 on bad input.",
+        "Stacks are paired by name (network.json and network.yaml are one stack). Exit 1 when a --fail-on "
+        "condition holds; 2 on bad input: a template that cannot be read, a side that builds nothing, or a gate "
+        "over a comparison in which no application is on both sides.",
     )
     diff.add_argument("paths", nargs="*", type=Path, metavar="DIR", help="BASE and HEAD (with --git: HEAD only)")
     diff.add_argument("--git", metavar="REV", help="build BASE from the blueprints at this git revision")

@@ -31,6 +31,8 @@ def load_templates(directory: Path, passed_over: list[str] | None = None) -> dic
     for path in sorted(directory.iterdir()):
         if not path.name.endswith(TEMPLATE_SUFFIXES) or path.is_dir():
             continue
+        if not path.is_file():  # a FIFO would block the read for ever; a dangling link is no template either
+            raise DiffInputError(f"{path}: not a regular file; the diff cannot read it")
         try:
             template = read_template(path)
         except NotATemplate as exc:
