@@ -104,9 +104,9 @@ def task_definition_size(blueprint: Blueprint) -> Iterator[Problem]:
 
 def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]:
     """The bytes each of the blueprint's values takes in a service's task definition, by key path: as ECS's
-    JSON holds them (UTF-8, with quotes, escapes and the field names around them)."""
+    JSON holds them (UTF-8, with quotes, escapes, the field names around them and the comma after them)."""
     def size(value: Any) -> int:
-        return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+        return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()) + 1
 
     service = blueprint.services[name]
     here: KeyPath = ("services", name)
