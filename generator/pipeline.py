@@ -13,6 +13,7 @@ from typing import Any
 
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
+from generator.cfn.layout import nested_files
 from generator.cfn.parameters import PARAMETERS, parameters_file
 from generator.cfn.render import render_data, to_data
 from generator.cfn.stackfiles import CATALOG, ROOT
@@ -120,7 +121,9 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         staged_templates = [stage.path(filename) for filename in data]
         names = {stage.path(filename): str(target / filename) for filename in data}
         lint_started = time.perf_counter()
-        pending = linter.submit(staged_templates, names, cache)
+        # Which files each template nests, from its data (never from text a blueprint string can write).
+        nesting = {stage.path(filename): nested_files(document).values() for filename, document in data.items()}
+        pending = linter.submit(staged_templates, names, cache, nesting)
         result.linted = pending.linted
         if progress is not None and pending.linted:
             progress(f"generated {len(data)} templates in {seconds['generate']:.1f}s; cfn-lint is checking "
