@@ -140,8 +140,10 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         with _timed(seconds, "write"):
             if write:
                 stage.commit()
-                if not result.warnings:
-                    freshness.remember(cache, source, out_dir, blueprint.name, files)
+                # Warnings are remembered with the record and printed again when it is used: an accepted
+                # warning (flow logs off) still lets an unchanged build be up to date.
+                warnings = [(str(Path(w.file).relative_to(target)), w.render()[len(w.file):]) for w in result.warnings]
+                freshness.remember(cache, source, out_dir, blueprint.name, files, warnings)
             else:
                 result.stale = stale_files(target, files)
     result.elapsed = time.perf_counter() - started
