@@ -20,14 +20,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 import stat
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 
 ENV_DIR = "BLUEPRINT_CACHE_DIR"
-MAX_ENTRY = 4 * 1024 * 1024  # a 200-service build's record is ~60 KB; anything bigger is not ours
+MAX_ENTRY = 4 * 1024 * 1024  # a 200-service build's record is tens of KB; anything this big is not ours
+# Drawn with os.urandom, as `secrets` does: importing `secrets` imports `random`, on the fast path.
 _SECRET_BYTES = 32
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # O_NONBLOCK: a FIFO opens at once
 _SUBDIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -41,8 +41,8 @@ def default_directory() -> Path:
 
 
 def secret_file() -> Path:
-    """Where the secret that authenticates cache entries lives: the user's state directory, which no
-    CI cache step saves or restores with `~/.cache`."""
+    """Where the secret that authenticates cache entries lives: the user's state directory, not the cache
+    (a CI job that saves and restores `~/.cache` does not carry it)."""
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "ecs-blueprint" / "cache-key"
 
@@ -120,7 +120,7 @@ class CleanCache:
             return None
 
     def remember_record(self, key: str, record: str) -> None:
-        """Store a text under `key` (only ever for a clean result, like everything here)."""
+        """Store a text under `key` (only ever for a result with no error, like everything here)."""
         self._write("record", key, record.encode("utf-8"))
 
     def _recall(self, kind: str, key: str) -> bytes | None:
@@ -192,7 +192,7 @@ def _replace(folder: int, name: str, content: bytes) -> None:
     """Write `name` in the directory `folder` atomically: a temporary file, then a rename over whatever
     is there (a rename replaces a link or a FIFO, never writes through it). The temporary file is
     removed on any failure, a full disk (ENOSPC) included."""
-    temporary = f".{name}.{secrets.token_hex(8)}.tmp"
+    temporary = f".{name}.{os.urandom(8).hex()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
                  dir_fd=folder)
     try:
@@ -224,11 +224,11 @@ def _secret(path: Path) -> bytes | None:
         return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        made = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+        made = path.parent / f".{path.name}.{os.urandom(8).hex()}.tmp"
         fd = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             try:
-                _write_all(fd, secrets.token_hex(_SECRET_BYTES).encode())
+                _write_all(fd, os.urandom(_SECRET_BYTES).hex().encode())
             finally:
                 os.close(fd)
             with suppress(FileExistsError):  # another build made one first: both use that one
