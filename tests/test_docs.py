@@ -54,7 +54,8 @@ def test_audit_reference_follows_the_rules_it_is_given() -> None:
     errors_only = [rule for rule in rules if rule.level == "error"]
     assert "every rule is `error` (it fails the build)." in _prose(audit_markdown(errors_only))
     warned = sorted((rule.id for rule in rules if rule.level == "warning"), key=lambda rule_id: int(rule_id[3:]))
-    assert warned and f"(it fails the build) except {' and '.join(warned)}," in _prose(audit_markdown(rules))
+    listed = ", ".join(warned[:-1]) + " and " + warned[-1] if len(warned) > 1 else "".join(warned)
+    assert warned and f"(it fails the build) except {listed}," in _prose(audit_markdown(rules))
 
 
 def test_audit_reference_prose_names_only_rules_that_exist() -> None:

@@ -187,6 +187,19 @@ class Instances(Strict):
         None,
         description="EC2 key pair for SSH through the bastion. Default none: use SSM Session Manager.",
     )
+    network_mode: Literal["awsvpc", "bridge"] = Field(
+        "awsvpc",
+        description="How tasks on the hosts are networked. Default awsvpc: every task gets its own network "
+        "interface in a private subnet and its service's own security group, which admits only the "
+        "service's load balancer (as on Fargate); the host group admits nothing from load balancers. Each "
+        "task takes one of the host's network interfaces, so a host runs as many tasks as its type has "
+        "interfaces to spare (t3.medium: 2), or many more with ECS's awsvpcTrunking account setting on a "
+        "type that supports it (`blueprint explain` shows the figures). `bridge`: containers share the "
+        "host's interface and group, which admits every EC2 service's load balancer on the dynamic port "
+        "range (32768-60999): denser on small types, but any container on the hosts can reach every "
+        "internal load balancer an EC2 service calls, all EC2 services share one egress policy, and the "
+        "host group's 60-rule quota caps a cluster at about 60 load-balanced EC2 services.",
+    )
 
 
 class Cluster(Strict):
@@ -368,6 +381,12 @@ class Service(Strict):
         if self.launch_type is not None:
             return self.launch_type
         return "ec2" if cluster.instances is not None else "fargate"
+
+    def resolved_network_mode(self, cluster: Cluster) -> str:
+        """awsvpc (Fargate, and EC2 hosts by default: a task group of its own) or bridge (EC2 opt-in)."""
+        if self.resolved_launch_type(cluster) == "fargate" or cluster.instances is None:
+            return "awsvpc"
+        return cluster.instances.network_mode
 
     def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
         resolved: dict[str, Any] = {

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from generator.cfn.artifacts import ROOT
 from generator.cfn.parameters import root_parameters
-from generator.deploy import changeset
+from generator.deploy import changeset, trunking
 from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, error_code, stack_link
 from generator.deploy.progress import EventStream, failure_lines
 from generator.deploy.publish import CAPABILITIES, Build, Published, check_bucket, load, publish
@@ -94,6 +94,7 @@ def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str
     release = build()
     root = root_parameters(load(release.files[ROOT]))
     check_parameters(request.parameters, root)
+    trunking.advise(aws.client("ecs"), release.files, out)  # awsvpc hosts that hold their tasks only with it
     published = publish(aws, release.files, name=release.name, bucket=bucket, prefix=prefix,
                         bucket_region=bucket_region)
     out.write(f"published {published.name}: {len(published.uploaded)} uploaded, {len(published.existing)} already "

@@ -60,7 +60,7 @@ def test_adding_a_service_adds_its_stack_and_replaces_nothing() -> None:
     assert {r.action for r in stack.resources} == {ADDED}
     assert not result.fails(["replacement"])
     added = {(c.source, c.target) for c in result.apps[0].reachability if c.action == ADDED}
-    assert ("reports load balancer (internal)", "cluster hosts (EC2: admin, api, images, reports)") in added
+    assert ("reports load balancer (internal)", "reports tasks (awsvpc)") in added
 
 
 def test_changing_a_count_updates_the_ecs_service_in_place() -> None:

@@ -13,6 +13,8 @@ class HostsAdmitOnlyLoadBalancers(AuditRule):
     reason = "A host, or an awsvpc task with a group of its own, that admits any network directly is reachable " \
              "around its load balancers."
     invariant = "5.4"
+    description = ("Which load balancers a host group may admit depends on how its tasks are networked: with "
+                   "awsvpc tasks none may (SEC402); with bridge tasks, those of the EC2 services.")
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         balancers = facts.groups_with("public-load-balancer") | facts.groups_with("internal-load-balancer")
