@@ -13,20 +13,15 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from generator.cfn import cidrs, policies
+from generator.cfn import cidrs, coverage, policies
 from generator.cfn.launches import LaunchSettings, launch_settings, user_data_text
 from generator.cfn.policies import Statement
+from generator.cfn.tasks import TaskPlacement, task_placements
 from generator.cfn.templates import Lit, Opaque, Param, Res, TemplateSet, Value
 
 WORLD = {"0.0.0.0/0", "::/0"}
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 COMPUTED = "(computed)"
-# Types that run hosts, tasks or listeners, or open network paths, that the facts do not read: a set
-# holding one cannot be verified.
-UNREAD = ("AWS::Batch::ComputeEnvironment", "AWS::EKS::Nodegroup", "AWS::EKS::Cluster",
-          "AWS::ElasticLoadBalancing::LoadBalancer", "AWS::ElasticBeanstalk::Environment", "AWS::OpsWorks::Instance",
-          "AWS::EMR::Cluster", "AWS::EC2::NetworkInterface", "AWS::EC2::VPCPeeringConnection",
-          "AWS::Lightsail::Instance", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::NetworkInterfaceAttachment")
 
 
 @dataclass(frozen=True)
@@ -88,17 +83,6 @@ class InstanceGroup:
     groups: tuple[Value, ...]
     public_ip: bool
     in_cluster: bool
-
-
-@dataclass(frozen=True)
-class TaskPlacement:
-    """An ECS service's or task set's awsvpc placement (Fargate, or EC2 in awsvpc mode)."""
-
-    ref: Res
-    subnets: tuple[Value, ...]
-    groups: tuple[Value, ...]
-    public_ip: bool
-    fargate: bool
 
 
 def _int(value: Any) -> int | None:
@@ -382,8 +366,12 @@ class Facts:
         groups = set()
         for ref, properties in self.set.each("AWS::ECS::CapacityProvider"):
             provider = properties.get("AutoScalingGroupProvider") or {}
-            targets = self.many(ref.file, provider.get("AutoScalingGroupArn")) if isinstance(provider, dict) else ()
-            groups.update(target for target in targets if isinstance(target, Res))
+            arn = provider.get("AutoScalingGroupArn") if isinstance(provider, dict) else None
+            # A name, or an ARN spelled with Fn::Sub: whichever group it takes the name of.
+            targets = {reference.target for reference in self.set.references(ref.file, arn)}
+            groups.update(targets)
+            if not targets:
+                self.cannot_verify(ref, "its auto scaling group is not declared in the set")
         return groups
 
     @cached_property
@@ -437,33 +425,14 @@ class Facts:
 
     @cached_property
     def task_placements(self) -> list[TaskPlacement]:
-        found = []
-        for kind in ("AWS::ECS::Service", "AWS::ECS::TaskSet"):
-            for ref, properties in self.set.each(kind):
-                launch_types = self.texts(ref, properties.get("LaunchType"), "LaunchType", "")
-                strategy = properties.get("CapacityProviderStrategy") or []
-                fargate = "FARGATE" in launch_types or any(
-                    isinstance(item, dict) and str(item.get("CapacityProvider", "")).startswith("FARGATE")
-                    for item in strategy if isinstance(strategy, list))
-                for configuration in self.set.branches(ref.file, properties.get("NetworkConfiguration") or {}):
-                    network = configuration.get("AwsvpcConfiguration") if isinstance(configuration, dict) else None
-                    for vpc in self.set.branches(ref.file, network or {}):
-                        if not isinstance(vpc, dict) or (not vpc and not fargate):
-                            continue
-                        found.append(TaskPlacement(
-                            ref=ref,
-                            subnets=self.placed(ref, vpc.get("Subnets"), "subnets"),
-                            groups=self.many(ref.file, vpc.get("SecurityGroups")),
-                            public_ip="ENABLED" in {text.upper() for text in self.texts(
-                                ref, vpc.get("AssignPublicIp"), "AssignPublicIp", "DISABLED")},
-                            fargate=fargate,
-                        ))
-        return found
+        """awsvpc tasks: of services, task sets and schedules (see tasks.py)."""
+        return task_placements(self)
 
     @cached_property
-    def unread(self) -> list[Res]:
-        """Resources of a type that runs compute or opens network paths, and that the facts do not read."""
-        return [ref for kind in UNREAD for ref, _ in self.set.each(kind)]
+    def unread(self) -> list[tuple[Res, str]]:
+        """(resource, what) for each resource the audit may not pass unread (see coverage.py)."""
+        return [(Res(name, logical_id), what) for name, template in self.set.templates.items()
+                for logical_id, what in coverage.unread(template.resources)]
 
     @cached_property
     def statements(self) -> list[Statement]:

@@ -150,10 +150,15 @@ A security-relevant value that resolves to nothing the audit can judge is a find
 a rule's CIDR, group, peer group or protocol; a load balancer's scheme or type, its subnets, a
 listener's protocol, policy or load balancer; a host's or task's subnets (a parameter whose name says
 neither public nor private), public-IP setting, launch template; an IAM action, effect, trusted service
-or attached managed policy; a prefix list not declared in the set. So is every resource of a type that
-runs compute or opens network paths that the audit does not read (`AWS::EKS::Nodegroup`,
-`AWS::Batch::ComputeEnvironment`, classic ELBs, network and gateway load balancers, ...; the list is
-`UNREAD` in `generator/cfn/facts.py`). Outside templates get a warning (exit 0), `--strict` makes it an
+or attached managed policy (an AWS managed policy is judged by its name: admin-like and service-wide
+ones are SEC1001, the narrow ones this tool attaches pass, any other cannot be verified: `NARROW` in
+`generator/cfn/policies.py`); a prefix list not declared in the set. So is every resource of a type
+the audit neither reads nor knows to be inert: an allow-list (`FULLY_READ` and `INERT`, each with its
+reason, in `generator/cfn/coverage.py`), so a type the audit has never heard of (CodeBuild, Cloud9,
+Global Accelerator, `AWS::Serverless::*`, ...) fails closed; and so is a resource with a property
+included by `Fn::Transform`, or an entry under `Resources` made by a macro. `Fn::ForEach` loops
+(`AWS::LanguageExtensions`) are expanded with cfn-lint's own transform and audited; policy and trust
+documents written as `Fn::Sub` JSON text are spelled out (computed parts as `*`) and parsed. Outside templates get a warning (exit 0), `--strict` makes it an
 error; `blueprint build` always treats it as an error, since its own templates must be fully verifiable.
 
 ## What the audit cannot see
