@@ -11,7 +11,7 @@ class OwnSecurityGroups(AuditRule):
     `Fn::GetAtt Vpc.DefaultSecurityGroup`: that group admits every member of itself and sends
     anywhere, and whatever else lands in it shares it."""
 
-    id = "SEC402"
+    id = "SEC404"
     title = "Tasks and load balancers have security groups of their own, never the VPC's default group"
     reason = "The default group admits all its members and allows all egress: no rule of SPEC 5.3-5.7 holds in it."
     invariant = "5.4"
