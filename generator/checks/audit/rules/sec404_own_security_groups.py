@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from generator.cfn.facts import Facts
-from generator.cfn.templates import Value
+from generator.cfn.templates import Opaque, Value
 from generator.checks.audit.rule import AuditRule, Finding
 
 
@@ -32,6 +32,8 @@ class OwnSecurityGroups(AuditRule):
     def _default(facts: Facts, groups: tuple[Value, ...]) -> str | None:
         if not groups:
             return "the VPC's default security group (no SecurityGroups)"
-        if any(facts.set.kind(group) == "AWS::EC2::VPC" for group in groups):
+        # `Fn::GetAtt Vpc.DefaultSecurityGroup` resolves to that attribute, computed: AWS made the group.
+        if any(facts.set.kind(group) == "AWS::EC2::VPC"
+               or (isinstance(group, Opaque) and group.text.endswith(".DefaultSecurityGroup")) for group in groups):
             return "the VPC's default security group (DefaultSecurityGroup)"
         return None
