@@ -13,7 +13,11 @@ does. Per run and blueprint, three builds:
 Figures are medians of several runs; peak memory is the largest resident set of the build process
 and of its cfn-lint processes. Writes bench/report.json and bench/report.md and prints the Markdown.
 
-    python -m bench.bench [--runs N] [--sizes 20,200]
+    python -m bench.bench [--runs N] [--sizes 20,200] [--ec2-sizes 200]
+
+`--ec2-sizes`: synthetic blueprints with every service on EC2 hosts (awsvpc, a task group each), measured
+beside the mostly-Fargate ones of the same size (`--sizes '' --ec2-sizes 200` measures that case alone,
+with the example).
 """
 
 from __future__ import annotations
@@ -140,6 +144,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
     parser.add_argument("--sizes", default="20,200", help="synthetic service counts (default: 20,200)")
+    parser.add_argument("--ec2-sizes", default="200",
+                        help="synthetic service counts with every service on EC2 hosts (default: 200)")
     parser.add_argument("--one", nargs=3, metavar=("BLUEPRINT", "OUT", "CACHE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -157,6 +163,10 @@ def main() -> int:
             path = work / f"bench{size}.yaml"
             path.write_text(synthetic_blueprint(size), encoding="utf-8")
             cases.append((f"{size} services", path))
+        for size in [int(size) for size in args.ec2_sizes.split(",") if size]:
+            path = work / f"bench{size}ec2.yaml"
+            path.write_text(synthetic_blueprint(size, hosts=True), encoding="utf-8")
+            cases.append((f"{size} services, all on EC2 hosts (awsvpc)", path))
         results = []
         for label, path in cases:
             print(f"bench: {label}", file=sys.stderr, flush=True)
@@ -170,7 +180,7 @@ def main() -> int:
         "cases": results,
     }
     if len(sizes) >= 2:
-        small, large = results[1]["cold"], results[-1]["cold"]  # type: ignore[index]
+        small, large = results[1]["cold"], results[len(sizes)]["cold"]  # type: ignore[index]
         report["seconds_per_service"] = round((large["process"] - small["process"]) / (sizes[-1] - sizes[0]), 4)
     (ROOT / "bench" / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     text = markdown(report)

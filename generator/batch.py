@@ -53,6 +53,15 @@ class Outcome:
     result: BuildResult | None = None
     record: Built | None = None
     error: BlueprintErrors | ValidationFailed | OutputError | NameTaken | None = None
+    remembered_warnings: tuple[str, ...] = ()  # up to date: the warnings its build printed, to print again
+
+    @property
+    def warnings(self) -> list[str]:
+        """The audit's warnings, as printed: this build's, or those of the build that made an up-to-date
+        directory (an accepted warning does not cost the fast path, nor goes unseen)."""
+        if self.result is not None:
+            return [warning.render() for warning in self.result.warnings]
+        return list(self.remembered_warnings)
 
     def timings(self) -> dict[str, object] | None:
         """Phase seconds (they overlap: the audit runs while cfn-lint lints), total, templates and how many
@@ -97,7 +106,8 @@ def build_many(paths: Sequence[Path], out_dir: Path, *, write: bool = True, use_
             if path in taken:
                 yield Outcome(path, Status.BAD_INPUT, error=NameTaken(*taken[path]))
             elif path in fresh:
-                yield Outcome(path, Status.UP_TO_DATE, record=fresh[path])
+                yield Outcome(path, Status.UP_TO_DATE, record=fresh[path],
+                              remembered_warnings=tuple(fresh[path].warning_lines(out_dir)))
             else:
                 yield _build(path, loaded[path], out_dir, write=write, cache=cache, linter=linter,
                              progress=None if progress is None else partial(progress, path))

@@ -2,11 +2,16 @@
 
 A build is a pure function of the blueprint's bytes and of the tool: our own source files, the
 installed packages (troposphere, cfn-lint, pydantic, ...) and Python. After a build that wrote its
-directory with no finding at all, the cache records, under a key of exactly those inputs and the
-target directory, the digest of every file written. A later build with the same key whose directory
-still holds exactly those files (and the ownership marker) has nothing to do, and says so: it costs
-hashing, not importing the generator or cfn-lint. Anything else (an edited blueprint or output file, a
-file added or removed, another version of anything installed, `--no-cache`) builds in full.
+directory with no error, the cache records, under a key of exactly those inputs and the target
+directory, the digest of every file written and the audit's warnings. A later build with the same key
+whose directory still holds exactly those files (and the ownership marker) has nothing to do, and says
+so, printing the warnings again: it costs hashing, not importing the generator or cfn-lint. Anything
+else (an edited blueprint or output file, a file added or removed, another version of anything
+installed, `--no-cache`) builds in full.
+
+The record is authenticated like every cache entry (generator/checks/cache.py), so whoever can write
+the cache cannot make it describe an edited output; and the files are hashed again on every use, so
+an output edited since the record was written is built again.
 
 Deliberately cheap to import: the point is a fast "nothing changed".
 """
@@ -17,15 +22,16 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from generator.checks.cache import CleanCache, content_key
+from generator.checks.cache import CleanCache, content_key, read_regular_file
 from generator.output import MARKER
 
 KIND = "output"
+MAX_FILE = 64 * 1024 * 1024  # far above anything a build writes (a template is at most 1 MB)
 
 
 @dataclass(frozen=True)
@@ -35,15 +41,24 @@ class Built:
     name: str
     directory: Path
     files: dict[str, str]  # file name -> sha256 of its bytes
+    # The audit's warnings, each as (file name, the rest of its line): printed again under the output
+    # directory as the user names it.
+    warnings: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps({"name": self.name, "directory": str(self.directory), "files": self.files},
-                          sort_keys=True)
+        return json.dumps({"name": self.name, "directory": str(self.directory), "files": self.files,
+                           "warnings": self.warnings}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Built:
         data = json.loads(text)
-        return cls(str(data["name"]), Path(data["directory"]), {str(k): str(v) for k, v in data["files"].items()})
+        warnings = tuple((str(file), str(rest)) for file, rest in data.get("warnings", ()))
+        return cls(str(data["name"]), Path(data["directory"]), {str(k): str(v) for k, v in data["files"].items()},
+                   warnings)
+
+    def warning_lines(self, out_dir: Path) -> list[str]:
+        """The warnings as the build printed them, for this record read under OUT_DIR."""
+        return [f"{out_dir / self.name / file}{rest}" for file, rest in self.warnings]
 
 
 @cache
@@ -71,10 +86,11 @@ def build_key(source: bytes, out_dir: Path) -> str:
     return content_key(KIND, tool_fingerprint(), [source, str(out_dir.resolve()).encode()])
 
 
-def remember(cache: CleanCache, source: bytes, out_dir: Path, name: str, files: Mapping[str, bytes]) -> None:
-    """Record a build that wrote `files` to OUT_DIR/NAME with no finding."""
+def remember(cache: CleanCache, source: bytes, out_dir: Path, name: str, files: Mapping[str, bytes],
+             warnings: Sequence[tuple[str, str]] = ()) -> None:
+    """Record a build that wrote `files` to OUT_DIR/NAME with no error, and the warnings it printed."""
     digests = {filename: hashlib.sha256(content).hexdigest() for filename, content in files.items()}
-    built = Built(name, (out_dir / name).resolve(), digests)
+    built = Built(name, (out_dir / name).resolve(), digests, tuple(warnings))
     cache.remember_record(build_key(source, out_dir), built.to_json())
 
 
@@ -91,6 +107,7 @@ def up_to_date(cache: CleanCache, source: bytes, out_dir: Path) -> Built | None:
 
 
 def _holds_exactly(directory: Path, files: Mapping[str, str]) -> bool:
+    """Every file read afresh, as a regular file (never through a link, never waiting on a FIFO)."""
     if directory.is_symlink() or not directory.is_dir():
         return False
     try:
@@ -98,8 +115,10 @@ def _holds_exactly(directory: Path, files: Mapping[str, str]) -> bool:
         marker = directory / MARKER
         if present != {*files, MARKER} or marker.is_symlink() or not marker.is_file():
             return False
-        return all(not (directory / name).is_symlink()
-                   and hashlib.sha256((directory / name).read_bytes()).hexdigest() == digest
-                   for name, digest in files.items())
     except OSError:
         return False
+    for name, digest in files.items():
+        content = read_regular_file(directory / name, MAX_FILE)
+        if content is None or hashlib.sha256(content).hexdigest() != digest:
+            return False
+    return True

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator import __version__, freshness
 from generator.blueprint import Blueprint, load_blueprint_bytes, read_blueprint
+from generator.cfn.layout import nested_files
 from generator.cfn.parameters import PARAMETERS, parameters_file
 from generator.cfn.render import render_data, to_data
 from generator.cfn.stackfiles import CATALOG, ROOT
@@ -120,7 +121,9 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         staged_templates = [stage.path(filename) for filename in data]
         names = {stage.path(filename): str(target / filename) for filename in data}
         lint_started = time.perf_counter()
-        pending = linter.submit(staged_templates, names, cache)
+        # Which files each template nests, from its data (never from text a blueprint string can write).
+        nesting = {stage.path(filename): nested_files(document).values() for filename, document in data.items()}
+        pending = linter.submit(staged_templates, names, cache, nesting)
         result.linted = pending.linted
         if progress is not None and pending.linted:
             progress(f"generated {len(data)} templates in {seconds['generate']:.1f}s; cfn-lint is checking "
@@ -137,8 +140,10 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         with _timed(seconds, "write"):
             if write:
                 stage.commit()
-                if not result.warnings:
-                    freshness.remember(cache, source, out_dir, blueprint.name, files)
+                # Warnings are remembered with the record and printed again when it is used: an accepted
+                # warning (flow logs off) still lets an unchanged build be up to date.
+                warnings = [(str(Path(w.file).relative_to(target)), w.render()[len(w.file):]) for w in result.warnings]
+                freshness.remember(cache, source, out_dir, blueprint.name, files, warnings)
             else:
                 result.stale = stale_files(target, files)
     result.elapsed = time.perf_counter() - started

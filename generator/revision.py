@@ -23,7 +23,9 @@ def build_revision(revision: str, blueprints: str = "blueprints/*.yaml", cwd: Pa
     """The blueprints at `revision`, generated (not linted) by the generator installed now.
 
     The revision is checked out into a temporary worktree, so the working tree is never touched;
-    `blueprints` is relative to the current directory, as it is inside the repository.
+    `blueprints` is relative to the current directory, as it is inside the repository. A revision with no
+    blueprint matching the glob is an error, not an empty base: compared with it, every application would
+    look new, and a gate would pass having compared nothing.
     """
     here = (cwd or Path.cwd()).resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], here))
@@ -33,7 +35,11 @@ def build_revision(revision: str, blueprints: str = "blueprints/*.yaml", cwd: Pa
         _git(["worktree", "add", "--detach", "--quiet", str(worktree), revision], top)
         try:
             apps: Apps = {}
-            for path in sorted((worktree / prefix).glob(blueprints)):
+            paths = sorted(path for path in (worktree / prefix).glob(blueprints) if path.is_file())
+            if not paths:
+                raise RevisionError(f"no blueprint at {revision} matches {blueprints} (relative to "
+                                    f"{prefix or './'}); give the blueprints' glob with --blueprints")
+            for path in paths:
                 try:
                     blueprint = load_blueprint(path)
                 except BlueprintErrors as exc:

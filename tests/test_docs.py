@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from generator.blueprint.model import Blueprint
 from generator.blueprint.reference import reference_markdown
 from generator.checks.audit import all_rules
@@ -52,7 +54,8 @@ def test_audit_reference_follows_the_rules_it_is_given() -> None:
     errors_only = [rule for rule in rules if rule.level == "error"]
     assert "every rule is `error` (it fails the build)." in _prose(audit_markdown(errors_only))
     warned = sorted((rule.id for rule in rules if rule.level == "warning"), key=lambda rule_id: int(rule_id[3:]))
-    assert warned and f"(it fails the build) except {' and '.join(warned)}," in _prose(audit_markdown(rules))
+    listed = ", ".join(warned[:-1]) + " and " + warned[-1] if len(warned) > 1 else "".join(warned)
+    assert warned and f"(it fails the build) except {listed}," in _prose(audit_markdown(rules))
 
 
 def test_audit_reference_prose_names_only_rules_that_exist() -> None:
@@ -74,3 +77,22 @@ def test_scanner_skips_are_all_documented_with_their_reasons() -> None:
         assert reason in text
     documented = set(re.findall(r"^\| (CKV\w+) \|", text, flags=re.MULTILINE))
     assert documented == set(ALLOWED_SKIPS), "docs/scanner.md lists a skip the code no longer allows, or misses one"
+
+
+def test_the_readme_error_example_is_what_the_loader_says(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's example of located errors: the example blueprint with its two mistakes, run for real."""
+    from generator.cli import EXIT_USAGE, main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"previous output untouched:\n\n```text\n(.*?)```", readme, re.S)
+    assert shown, "README lost its error example"
+    example = (ROOT / "blueprints" / "example.yaml").read_text(encoding="utf-8")
+    broken = example.replace("  nat_gateways: per-az", "  nat_gateway: per-az", 1)
+    broken = broken.replace("    port: 8080", '    port: "8080"', 1)
+    assert broken.count("nat_gateway:") == 1 and broken.count('"8080"') == 1
+    (tmp_path / "blueprints").mkdir()
+    (tmp_path / "blueprints" / "example.yaml").write_text(broken, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "blueprints/example.yaml", "-o", str(tmp_path / "out")]) == EXIT_USAGE
+    assert capsys.readouterr().err == shown.group(1)

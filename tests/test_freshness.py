@@ -137,13 +137,26 @@ def test_another_output_directory_or_no_cache_builds(
     assert "wrote" in build(blueprint, out, capsys, "--no-cache")
 
 
-def test_a_build_with_audit_warnings_is_never_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_a_build_with_accepted_warnings_is_up_to_date_and_still_prints_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, quiet: list[str],
+) -> None:
+    """`network.flow_logs: false` is an accepted warning (SEC901): an unchanged build takes the fast path
+    and prints the warning exactly as the full build did, under the output directory as named."""
     blueprint = tmp_path / "quiet.yaml"
     blueprint.write_text("name: quiet\nnetwork: {flow_logs: false}\nservices:\n  api: {image: nginx, port: 80}\n")
-    for _ in range(2):
-        assert main(["build", str(blueprint), "-o", str(tmp_path / "out")]) == EXIT_OK
-        captured = capsys.readouterr()
-        assert "SEC901" in captured.err and "wrote" in captured.out
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(blueprint), "-o", "out", *quiet]) == EXIT_OK
+    full = capsys.readouterr()
+    assert full.err.startswith("out/quiet/network.yaml:") and "warning: SEC901" in full.err
+    no_linting(monkeypatch)
+    assert main(["build", str(blueprint), "-o", "out", *quiet]) == EXIT_OK
+    fast = capsys.readouterr()
+    assert fast.err == full.err
+    assert fast.out == ("" if quiet else f"{blueprint}: out/quiet/ is up to date (built from this blueprint by "
+                        "this exact tool; 1 audit warnings)\n")
+    assert main(["build", str(blueprint), "-o", str(tmp_path / "out"), *quiet]) == EXIT_OK  # named otherwise
+    assert capsys.readouterr().err == full.err.replace("out/", f"{tmp_path / 'out'}/", 1)
 
 
 def test_an_up_to_date_blueprint_still_counts_for_taken_names(

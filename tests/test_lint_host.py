@@ -286,13 +286,42 @@ def test_the_host_and_its_workers_end_with_the_build(tmp_path: Path, ending: str
     assert "Traceback" not in run.stderr
 
 
-def test_a_template_whose_children_cannot_be_told_is_never_remembered_clean(tmp_path: Path) -> None:
+def test_a_json_root_s_children_are_read_from_its_data(tmp_path: Path) -> None:
     from generator.checks.lint import lint_key
 
     (root,) = templates(tmp_path, root='{"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", '
                                         '"Properties": {"TemplateURL": "child.yaml"}}}}')
-    (tmp_path / "child.yaml").write_text(CHILD_WITH_OUTPUT)
+    child = tmp_path / "child.yaml"
+    child.write_text(CHILD_WITH_OUTPUT)
     cache = CleanCache(tmp_path / "cache")
-    assert lint_files([root, tmp_path / "child.yaml"], cache=cache) == []
+    assert lint_files([root, child], cache=cache) == []
+    assert cache.is_clean(lint_key(root))
+    child.write_text(CHILD_WITH_OUTPUT.replace("  TopicName:", "  Renamed:"))
+    assert not cache.is_clean(lint_key(root))  # the child's Outputs are part of the root's key
+
+
+@pytest.mark.parametrize("url", ["../outside/child.yaml", "{outside}/child.yaml"])
+def test_a_template_nesting_a_file_outside_its_directory_is_never_remembered_clean(tmp_path: Path, url: str) -> None:
+    from generator.checks.lint import lint_key
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "child.yaml").write_text(CHILD_WITH_OUTPUT)
+    inside = tmp_path / "inside"
+    inside.mkdir()
+    (root,) = templates(inside, root=NESTING.replace("child.yaml", url.format(outside=outside)))
+    cache = CleanCache(tmp_path / "cache")
+    assert lint_files([root], cache=cache) == []
     assert not cache.is_clean(lint_key(root))
-    assert cache.is_clean(lint_key(tmp_path / "child.yaml"))
+
+
+def test_a_child_that_is_a_link_is_read_as_unreadable_and_its_root_never_remembered(tmp_path: Path) -> None:
+    from generator.checks.lint import lint_key
+
+    (root,) = templates(tmp_path, root=ROOT_WITH_GETATT)
+    target = tmp_path / "target.yaml"
+    target.write_text(CHILD_WITH_OUTPUT)
+    (tmp_path / "child.yaml").symlink_to(target)
+    cache = CleanCache(tmp_path / "cache")
+    assert lint_files([root, target], cache=cache) == []  # cfn-lint follows the link; the key does not
+    assert not cache.is_clean(lint_key(root))

@@ -153,7 +153,7 @@ PARSERS = {"yaml": {"load", "safe_load", "full_load", "unsafe_load", "load_all",
                     "unsafe_load_all", "compose", "compose_all"},
            "json": {"load", "loads"}}
 # Files that parse something other than a template: blueprints, and the record of a build the tool wrote.
-NOT_TEMPLATE_READERS = ("generator/blueprint/", "generator/freshness.py")
+NOT_TEMPLATE_READERS = ("generator/blueprint/", "generator/freshness.py", "generator/cfn/iam_data.py")  # IAM data
 
 
 def parse_calls(source: str) -> list[str]:

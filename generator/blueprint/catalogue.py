@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint, load_blueprint_bytes
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from generator.cfn.descriptions import description_room
 
 FILENAME = "blueprint.yaml"
 ACM = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
@@ -119,6 +120,15 @@ FILE = [
     Example("A number too long to be one", services("image: nginx, port: " + "9" * 120), "file",
             shown="name: photos\nservices:\n  api: {image: nginx, port: 99999...}   # 120 digits"),
     Example("A value YAML cannot read", services("image: nginx, port: 2024-02-30"), "file"),
+    # YAML 1.1 reads these as something other than they say (YAML 1.2 and JSON would not): refused, with the
+    # value YAML 1.1 gives them. `environment` and `tags` values are text kept as written, so they are fine there.
+    Example("A number with a leading zero (YAML 1.1: octal)", services("image: nginx, port: 010"), "file"),
+    Example("A number with colons (YAML 1.1: base 60)", services("image: nginx, port: 1:20"), "file"),
+    Example("A hexadecimal number", services("image: nginx, port: 0x50"), "file"),
+    Example("A binary number", services("image: nginx, port: 0b1010000"), "file"),
+    Example("A number with digits grouped by _", services("image: nginx, port: 8_080"), "file"),
+    Example("yes, no, on or off where true or false goes", services("image: nginx, exec: on"), "file"),
+    Example("yes, no, on or off where text goes", services("image: nginx, command: [serve, --debug, no]"), "file"),
 ]
 
 MODEL = [
@@ -128,7 +138,7 @@ MODEL = [
     Example("A string where an integer goes", services('image: nginx, port: "8080"'), "model:int_type"),
     Example("A string where true or false goes", services("image: nginx, exec: enabled"), "model:bool_type"),
     Example("A number where a string goes", services("image: 5"), "model:string_type"),
-    Example("YAML's booleans where a string goes", services("image: nginx, command: [serve, --debug, yes]"),
+    Example("A boolean where a string goes", services("image: nginx, command: [serve, --debug, true]"),
             "model:string_type"),
     Example("A date where a string goes", "name: 2024-01-31\nservices:\n  api: {image: nginx}\n",
             "model:string_type"),
@@ -163,6 +173,12 @@ MODEL = [
             "model:string_pattern_mismatch"),
     Example("A certificate that is not an ACM ARN", services("image: nginx, port: 80, https: "
             "{certificate_arn: arn:aws:acm:us-east-1:1234:certificate/x}"), "model:string_pattern_mismatch"),
+    Example("An account id in digits other than 0-9 (here Arabic-Indic)", services(
+            "image: nginx, port: 80, https: {certificate_arn: 'arn:aws:acm:us-east-1:"
+            "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662:certificate/x'}"),
+            "model:string_pattern_mismatch"),
+    Example("An availability zone with a digit other than 0-9 (here Devanagari)", MINIMAL + "network: "
+            "{availability_zones: [us-east-\u0967a, us-east-\u0967b]}\n", "model:string_pattern_mismatch"),
     Example("A secret that is not a Secrets Manager or SSM ARN", services("image: nginx, secrets: "
             "{DB_PASSWORD: 'arn:aws:s3:::bucket/password'}"), "model:string_pattern_mismatch"),
     Example("A principal that is not an IAM ARN", MINIMAL + "catalog: {portfolio: P, owner: O, principals: "
@@ -195,6 +211,19 @@ RULES = [
     Example("A description over 1024 bytes", MINIMAL + "description: " + "\u00e9" * 600 + "\n",
             "rule:description_size",
             shown=MINIMAL + "description: \u00e9\u00e9\u00e9...   # 600 characters, 1200 bytes"),
+    Example("A description one byte longer than the root stack's Description leaves", MINIMAL + "description: "
+            + "x" * (description_room("photos") + 1) + "\n", "rule:description_size",
+            shown=MINIMAL + f"description: xxx...   # {description_room('photos') + 1} characters"),
+    Example("${ in a description", MINIMAL + "description: 'Runs in ${AWS::AccountId}'\n",
+            "rule:no_template_references"),
+    Example("${ in a command", services("image: nginx, command: [sh, -c, 'exec app --port ${PORT}']"),
+            "rule:no_template_references"),
+    Example("${ in an environment value", services("image: nginx, environment: {HOME_URL: 'https://${Domain}/'}"),
+            "rule:no_template_references"),
+    Example("${ in a health check path", services("image: nginx, port: 80, health_check: {path: '/${AWS::Region}'}"),
+            "rule:no_template_references"),
+    Example("${ in a key pair name", MINIMAL + "cluster: {instances: {key_name: 'ops-${AWS::Region}'}}\n",
+            "rule:no_template_references"),
     Example("A VPC outside /16 to /24", MINIMAL + "network: {cidr: 10.0.0.0/8}\n", "rule:vpc_has_room"),
     Example("A VPC too small for its zones", MINIMAL + "network: {cidr: 10.0.0.0/24, availability_zones: 3}\n",
             "rule:vpc_has_room"),
@@ -288,6 +317,10 @@ RULES = [
           api: {image: nginx, port: 80, talks_to: [images]}
           images: {image: nginx, port: 80, talks_to: [api]}
         """, "rule:talks_to_without_cycles"),
+    Example("A task definition over ECS's 64 KiB", services("image: nginx, environment: {LOG_LEVEL: info, CONFIG: "
+            + "x" * 70_000 + "}"), "rule:task_definition_size",
+            shown=services("image: nginx, environment: {LOG_LEVEL: info, CONFIG: xxx...}").rstrip("\n")
+            + "   # 70,000 characters"),
     Example("A variable both in environment and secrets", services("image: nginx, environment: {TOKEN: x}, "
             "secrets: {TOKEN: 'arn:aws:ssm:us-east-1:123456789012:parameter/token'}"),
             "rule:environment_and_secrets_disjoint"),

@@ -12,19 +12,22 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from generator.blueprint.annotations import Meaning
+from generator.cfn.descriptions import MAX_DESCRIPTION_BYTES, description_room
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
-AZ_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$"
+# Digits are [0-9], never \d: pydantic's regex reads \d as any Unicode digit (Arabic-Indic, Devanagari, ...),
+# which no AWS name or account id holds.
+AZ_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9][a-z]$"
 INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
 KEY_NAME_PATTERN = r"^[\x20-\x7e]{1,255}$"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 ARN_PARTITION = r"arn:aws(-cn|-us-gov|-iso|-iso-b)?"
-ACM_ARN_PATTERN = ARN_PARTITION + r":acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$"
+ACM_ARN_PATTERN = ARN_PARTITION + r":acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$"
 SECRET_ARN_PATTERN = (
-    "^" + ARN_PARTITION + r":(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@:-]+"
-    r"|ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+)$"
+    "^" + ARN_PARTITION + r":(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:-]+"
+    r"|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+)$"
 )
-PRINCIPAL_ARN_PATTERN = "^" + ARN_PARTITION + r":iam::\d{12}:(role|user|group)/[A-Za-z0-9+=,.@_/-]+$"
+PRINCIPAL_ARN_PATTERN = "^" + ARN_PARTITION + r":iam::[0-9]{12}:(role|user|group)/[A-Za-z0-9+=,.@_/-]+$"
 SSM_AMI_PATTERN = r"^(/[A-Za-z0-9_.-]+)+$|^ami-[0-9a-f]{8}([0-9a-f]{9})?$"
 IMAGE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$"
 HEALTH_PATH_PATTERN = r"^/[\x21-\x7e]{0,1023}$"
@@ -184,6 +187,19 @@ class Instances(Strict):
         None,
         description="EC2 key pair for SSH through the bastion. Default none: use SSM Session Manager.",
     )
+    network_mode: Literal["awsvpc", "bridge"] = Field(
+        "awsvpc",
+        description="How tasks on the hosts are networked. Default awsvpc: every task gets its own network "
+        "interface in a private subnet and its service's own security group, which admits only the "
+        "service's load balancer (as on Fargate); the host group admits nothing from load balancers. Each "
+        "task takes one of the host's network interfaces, so a host runs as many tasks as its type has "
+        "interfaces to spare (t3.medium: 2), or many more with ECS's awsvpcTrunking account setting on a "
+        "type that supports it (`blueprint explain` shows the figures). `bridge`: containers share the "
+        "host's interface and group, which admits every EC2 service's load balancer on the dynamic port "
+        "range (32768-60999): denser on small types, but any container on the hosts can reach every "
+        "internal load balancer an EC2 service calls, all EC2 services share one egress policy, and the "
+        "host group's 60-rule quota caps a cluster at about 60 load-balanced EC2 services.",
+    )
 
 
 class Cluster(Strict):
@@ -308,7 +324,10 @@ class Service(Strict):
         "Only for `expose: public`.",
     )
     environment: dict[EnvName, str] = Field(
-        default_factory=dict, description="Environment variables; values are kept as written, as strings."
+        default_factory=dict,
+        description="Environment variables. Every value is text kept exactly as written, with no YAML "
+        "conversion: `010` is \"010\", `yes` is \"yes\", `1:20` is \"1:20\", `2024-01-01` is \"2024-01-01\", "
+        "`~` is \"~\" and an empty value is \"\"; quotes are needed only where YAML's syntax needs them.",
     )
     secrets: dict[EnvName, SecretArn] = Field(
         default_factory=dict,
@@ -363,6 +382,12 @@ class Service(Strict):
             return self.launch_type
         return "ec2" if cluster.instances is not None else "fargate"
 
+    def resolved_network_mode(self, cluster: Cluster) -> str:
+        """awsvpc (Fargate, and EC2 hosts by default: a task group of its own) or bridge (EC2 opt-in)."""
+        if self.resolved_launch_type(cluster) == "fargate" or cluster.instances is None:
+            return "awsvpc"
+        return cluster.instances.network_mode
+
     def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
         resolved: dict[str, Any] = {
             "expose": self.resolved_expose,
@@ -399,8 +424,12 @@ class Blueprint(Strict):
         description="Application name: 1-32 of a-z, 0-9 and '-', starting with a letter. Names the "
         "output directory and template descriptions. Required.",
     )
-    description: Annotated[str, Field(max_length=1024)] | None = Field(
-        None, description="What the application is, shown on the root stack. Optional."
+    description: str | None = Field(
+        None,
+        description="What the application is, shown on the root stack, whose Description reads `NAME: "
+        "DESCRIPTION. Generated from blueprint 'NAME'; do not edit.` within CloudFormation's "
+        f"{MAX_DESCRIPTION_BYTES:,} bytes: so at most {description_room(''):,} bytes less twice the length of "
+        f"`name` ({description_room('photos'):,} bytes for `photos`). Optional.",
     )
     tags: Annotated[dict[TagKey, TagValue], Field(max_length=40)] = Field(
         default_factory=dict,

@@ -15,6 +15,7 @@ from pydantic_core import PydanticUndefined
 
 from generator.blueprint.annotations import unwrap
 from generator.blueprint.model import Blueprint
+from generator.blueprint.rules import TASK_DEFINITION_BYTES, TASK_DEFINITION_MARGIN
 
 INTRO = """# Blueprint format 1: reference
 
@@ -41,10 +42,19 @@ Rules that involve several keys (checked after the types, each with its own erro
 - a cluster has capacity (`instances`, or Fargate left on); `cluster.instances.min <= max`;
   `network.availability_zones` and `network.endpoints` list each item once,
   and the zones lie in one region; a name is not both in a service's `environment` and its `secrets`.
-- `tags` keys may not start with `aws:`; `description` is at most 1024 bytes.
+- `tags` keys may not start with `aws:`; `description` fits the root stack's Description (1,024 bytes with
+  the name around it: see `description` below).
+- No text holds `${` (CloudFormation's tools read it as a reference; cfn-lint E1029 would fail the build).
+- A service's task definition stays within ECS's TASK_KIB KiB: its image, command, environment, secrets
+  and the blueprint's tags take at most TASK_BUDGET bytes (as JSON), the rest is kept for
+  what the builder adds.
+- Values mean what they say to any YAML reader: numbers are plain decimals (`010`, `0x1F`, `1_000` and `1:20`
+  are refused, YAML 1.1 would read them as 8, 31, 1000 and 80) and booleans are `true` and `false` (`yes`,
+  `no`, `on`, `off` are refused); `environment` and `tags` values are text, kept exactly as written.
 - a `catalog` fits one template: three resources per product (the application, network, cluster and each
   service), one per principal, the portfolio and the launch role, at most 500 (about 160 services).
-"""
+""".replace("TASK_KIB", str(TASK_DEFINITION_BYTES // 1024)).replace(
+    "TASK_BUDGET", f"{TASK_DEFINITION_BYTES - TASK_DEFINITION_MARGIN:,}")
 
 
 def reference_markdown() -> str:

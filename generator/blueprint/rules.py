@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Callable, Iterator
 from difflib import get_close_matches
+from typing import Any
+
+from pydantic import BaseModel
 
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
+from generator.cfn.descriptions import MAX_DESCRIPTION_BYTES, description_room, template_description
 from generator.cfn.ids import logical_id
 from generator.cfn.stackfiles import catalog_products
 from generator.subnets import max_azs
@@ -25,6 +30,12 @@ RESOURCES_PER_PRODUCT = 3
 LAUNCH_ROLE_RESOURCES = 10
 MAX_TEMPLATE_RESOURCES = 500
 
+# ECS refuses a task definition over 64 KiB. The blueprint's own text in it (image, command, environment,
+# secrets, tags) may take all but TASK_DEFINITION_MARGIN, which holds what the service builder adds: names,
+# roles, log settings, ports, health settings, each reference resolved (a test measures the builder's share).
+TASK_DEFINITION_BYTES = 64 * 1024
+TASK_DEFINITION_MARGIN = 4 * 1024
+
 
 def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
     for key in blueprint.tags:
@@ -33,8 +44,82 @@ def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
 
 
 def description_size(blueprint: Blueprint) -> Iterator[Problem]:
-    if blueprint.description is not None and len(blueprint.description.encode()) > 1024:
-        yield ("description",), "is longer than 1024 bytes (CloudFormation's limit for a description)"
+    """The root stack's Description carries the blueprint's description with the name around it
+    (cfn.descriptions); the whole must fit CloudFormation's limit."""
+    if blueprint.description is None:
+        return
+    size = len(blueprint.description.encode())
+    room = description_room(blueprint.name)
+    if size > room:
+        shown = template_description(blueprint.name, "DESCRIPTION")
+        yield ("description",), (
+            f"is {size:,} bytes; at most {room:,} fit: the root stack's Description reads \"{shown}\" and "
+            f"CloudFormation allows {MAX_DESCRIPTION_BYTES:,} bytes"
+        )
+
+
+def no_template_references(blueprint: Blueprint) -> Iterator[Problem]:
+    """Every text of a blueprint lands in a template as it is. CloudFormation's tools read `${...}` in any
+    string as a reference that only Fn::Sub resolves (cfn-lint E1029), so the build would fail at lint,
+    far from the line that caused it."""
+    for path, text in _texts(blueprint, ()):
+        if "${" in text:
+            yield path, (
+                "contains `${`, which CloudFormation reads as a reference (`${AWS::AccountId}`) that "
+                "only Fn::Sub resolves; the text would reach the template as it is and fail cfn-lint (E1029): "
+                "leave out the braces (a shell variable works as $NAME)"
+            )
+
+
+def _texts(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every string of the blueprint, mapping keys included, with its key path (field names are the YAML keys)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _texts(getattr(value, name), (*path, name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key, (*path, key))
+            yield from _texts(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*path, index))
+
+
+def task_definition_size(blueprint: Blueprint) -> Iterator[Problem]:
+    budget = TASK_DEFINITION_BYTES - TASK_DEFINITION_MARGIN
+    for name in blueprint.services:
+        parts = task_definition_texts(blueprint, name)
+        size = sum(parts.values())
+        if size > budget:
+            largest = max(parts, key=lambda path: parts[path])  # the line to shorten first
+            yield largest, (
+                f"the task definition of `{name}` would hold {size:,} bytes of the blueprint's image, command, "
+                f"environment, secrets and tags ({parts[largest]:,} of them here); ECS allows "
+                f"{TASK_DEFINITION_BYTES // 1024} KiB per task definition, {budget:,} bytes of it for these (the rest "
+                "is kept for what the builder adds): move large values into the image, S3 or a secret"
+            )
+
+
+def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]:
+    """The bytes each of the blueprint's values takes in a service's task definition, by key path: as ECS's
+    JSON holds them (UTF-8, with quotes, escapes, the field names around them and the comma after them)."""
+    def size(value: Any) -> int:
+        return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+
+    service = blueprint.services[name]
+    here: KeyPath = ("services", name)
+    parts: dict[KeyPath, int] = {(*here, "image"): size({"image": service.image})}
+    if service.command:
+        parts[(*here, "command")] = size({"command": service.command})
+    for key, value in service.environment.items():
+        parts[(*here, "environment", key)] = size({"name": key, "value": value})
+    for key, arn in service.secrets.items():
+        parts[(*here, "secrets", key)] = size({"name": key, "valueFrom": arn})
+    for key, value in blueprint.tags.items():  # the task definition carries the blueprint's tags too
+        parts[("tags", key)] = size({"key": key, "value": value})
+    return parts
 
 
 def vpc_has_room(blueprint: Blueprint) -> Iterator[Problem]:
@@ -304,6 +389,7 @@ def _suggest(word: str, choices: list[str]) -> str:
 RULES: tuple[Rule, ...] = (
     tag_keys,
     description_size,
+    no_template_references,
     vpc_has_room,
     distinct_zones,
     distinct_endpoints,
@@ -319,6 +405,7 @@ RULES: tuple[Rule, ...] = (
     talks_to_internal_services,
     talks_to_without_cycles,
     environment_and_secrets_disjoint,
+    task_definition_size,
     catalog_fits_one_template,
 )
 

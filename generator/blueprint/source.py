@@ -4,7 +4,9 @@ PyYAML's composer gives nodes with marks; we turn them into dicts and lists ours
 duplicate keys are caught (YAML parsers keep the last one silently), aliases are expanded under a
 budget (no "billion laughs"), nesting depth is capped, and every key path maps to a line and column.
 Only plain YAML is read: tags that would build other objects (`!!python/object`, `!!binary`, `!!set`)
-are refused, and so are numbers too long to be anything but a mistake.
+are refused, and so are numbers too long to be anything but a mistake. A value means what it says to
+any YAML reader: what YAML 1.1 alone turns into something else (`010` is 8, `1:20` is 80, `yes` is true)
+is refused with what it would have meant, and the values of `environment` and `tags` are kept as written.
 """
 
 from __future__ import annotations
@@ -32,8 +34,17 @@ _KINDS: dict[type, tuple[str, set[str]]] = {  # a collection's tag must say what
     yaml.SequenceNode: ("list", {_TAG + "seq"}),
 }
 
-# Under these mappings every scalar is kept as written: `DEBUG: yes` means the string "yes".
-_VERBATIM_PARENTS = {"environment", "tags"}
+# The values of these mappings are text, every scalar kept as written: `DEBUG: yes` is the string "yes",
+# `MODE: 010` the string "010". Wildcards stand for the names a user gives (a service named `environment`
+# is a service, not an environment).
+_VERBATIM: tuple[tuple[str | None, ...], ...] = (("tags", None), ("services", None, "environment", None))
+
+# What YAML 1.2 (and JSON) read the same as YAML 1.1 does: decimal integers, true and false. Any other text
+# that PyYAML (YAML 1.1) reads as an integer or a boolean means something else to a reader of YAML 1.2 or to
+# the person who wrote it, so it is refused (floats, dates and nulls are never taken for an integer or a
+# string: the model refuses them with the value YAML read).
+_PLAIN_INTEGER = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_BOOLEANS = {"true", "True", "TRUE", "false", "False", "FALSE"}
 
 
 @dataclass
@@ -215,8 +226,10 @@ def _convert(
         raise SourceError([BlueprintError(*loader.at(node), path, f"nested deeper than {MAX_DEPTH} levels")])
     positions.values[path] = loader.at(node)
 
-    if node.tag == _TAG + "value":
-        node.tag = _TAG + "str"  # a plain `=`: YAML 1.1's "default value" type, which nobody means
+    if node.tag in (_TAG + "value", _MERGE):
+        # A plain `=` (YAML 1.1's "default value" type) or `<<` where a value goes: the text, which is what
+        # anyone writing it means. `<<` as a key is a merge, handled with its mapping.
+        node.tag = _TAG + "str"
     problem = _unreadable(node)
     if problem:
         errors.append(BlueprintError(*loader.at(node), path, problem))
@@ -228,7 +241,7 @@ def _convert(
             _convert(item, (*path, index), positions, errors, budget, loader)
             for index, item in enumerate(node.value)
         ]
-    if path and isinstance(path[-1], str) and len(path) >= 2 and path[-2] in _VERBATIM_PARENTS:
+    if _verbatim(path):
         return node.value
     if node.tag == _TAG + "int" and len(node.value) > MAX_NUMBER_CHARS:
         message = (f"a number of {len(node.value):,} characters is too long for any blueprint value; "
@@ -236,12 +249,54 @@ def _convert(
         errors.append(BlueprintError(*loader.at(node), path, message))
         return None
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
         problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
         message = f"YAML cannot read this value ({problem}); quote it if it is text"
         errors.append(BlueprintError(*loader.at(node), path, message))
         return None
+    surprise = _yaml11_surprise(node, value)
+    if surprise:
+        errors.append(BlueprintError(*loader.at(node), path, surprise))
+        return None
+    return value
+
+
+def _verbatim(path: KeyPath) -> bool:
+    """Whether the value at `path` is text kept exactly as written (see _VERBATIM)."""
+    return any(len(path) == len(pattern)
+               and all(want is None or want == part for want, part in zip(pattern, path, strict=True))
+               for pattern in _VERBATIM)
+
+
+def _yaml11_surprise(node: yaml.Node, value: Any) -> str | None:
+    """Why a value YAML 1.1 read as an integer or a boolean does not mean what it says (`010` is 8 in YAML 1.1
+    and 10 in YAML 1.2), with what it was read as and how to write it; None for a plain decimal or true/false."""
+    text = node.value
+    if isinstance(value, bool):
+        if text in _PLAIN_BOOLEANS:
+            return None
+        meaning = str(value).lower()
+        return f"YAML 1.1 reads {text} as the boolean {meaning}; write {meaning}, or '{text}' in quotes if it is text"
+    if isinstance(value, int):
+        if _PLAIN_INTEGER.fullmatch(text):
+            return None
+        return (f"YAML 1.1 reads {text} as {_integer_kind(text)} {value}; write numbers in plain decimal digits, "
+                f"or '{text}' in quotes if it is text")
+    return None
+
+
+def _integer_kind(text: str) -> str:
+    digits = text.lstrip("+-")
+    if ":" in digits:
+        return "the base-60 number"
+    if digits.startswith("0x"):
+        return "the hexadecimal number"
+    if digits.startswith("0b"):
+        return "the binary number"
+    if digits.startswith("0") and len(digits.replace("_", "")) > 1:
+        return "the octal number"
+    return "the number"  # digits grouped with `_`: 1_000 is 1000
 
 
 def _unreadable(node: yaml.Node) -> str | None:

@@ -10,7 +10,8 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from generator.cfn.templates import Lit, Opaque, Res, TemplateSet
+from generator.cfn.spellings import texts
+from generator.cfn.templates import Lit, Res, TemplateSet
 
 if TYPE_CHECKING:
     from generator.cfn.facts import Facts
@@ -31,11 +32,13 @@ class LaunchSettings:
 
 
 def user_data_text(templates: TemplateSet, file: str, value: Any) -> str:
-    """What user data says, as far as it can be read: literal parts and the text of `Fn::Sub`s, with a
-    literal that is base64 decoded (a fleet's launch specification takes user data encoded)."""
+    """What user data says, as far as it can be read: every spelling of it (an `Fn::Sub`'s text with its
+    variables filled in, `*` for what is computed), with a literal that is base64 decoded (a fleet's
+    launch specification takes user data encoded)."""
     parts = []
-    for item in templates.resolve(file, value) if value is not None else []:
-        text = str(item.value) if isinstance(item, Lit) else item.text if isinstance(item, Opaque) else ""
+    if isinstance(value, dict) and list(value) == ["Fn::Base64"]:
+        value = value["Fn::Base64"]  # the text before encoding is what it says
+    for text in texts(templates, file, value) if value is not None else []:
         with contextlib.suppress(binascii.Error, ValueError):
             text += "\n" + base64.b64decode(text, validate=True).decode("utf-8", "replace")
         parts.append(text)

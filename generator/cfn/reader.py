@@ -72,11 +72,23 @@ def _read_bounded(path: Path, shown: str) -> bytes:
         raise TemplateReadError(f"{shown}: cannot read template: {exc.strerror or exc}") from None
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's loader, but a mapping with a key twice is no value: PyYAML keeps the last, cfn-lint's
+    decoder (and CloudFormation) refuse it, so such text goes on to the decoder, which says where."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        merges = any(key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value)  # before they are flattened
+        mapping = super().construct_mapping(node, deep=deep)
+        if not merges and len(mapping) != len(node.value):
+            raise yaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
+        return mapping
+
+
 def _parse(content: bytes, shown: str, marked: bool) -> Any:
     """The only place in the package that parses a template's text."""
     if not marked:
         try:
-            data = yaml.load(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = yaml.load(content, Loader=_FastLoader)
         except (yaml.YAMLError, RecursionError):
             pass  # short-form tags, or not YAML at all: cfn-lint's decoder says which
         else:

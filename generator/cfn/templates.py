@@ -14,7 +14,6 @@ values or its default, and whatever is not followed is `Opaque`, never a literal
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,43 +23,27 @@ from typing import Any
 from generator.cfn import layout
 from generator.cfn.artifacts import STACK_TYPE
 from generator.cfn.reader import read_document
+from generator.cfn.values import (
+    MAX_DEPTH,
+    Lit,
+    Opaque,
+    Param,
+    ReadOn,
+    Res,
+    Value,
+    distinct,
+    is_function,
+    may_be_absent,
+    parameter_values,
+    split_get_att,
+    split_list,
+    texts,
+)
 
+__all__ = ["Lit", "Opaque", "Param", "Res", "Value", "is_function", "split_get_att"]
 
-@dataclass(frozen=True)
-class Res:
-    """A resource declared in one template of the set."""
-
-    file: str
-    id: str
-
-
-@dataclass(frozen=True)
-class Lit:
-    value: Any
-
-
-@dataclass(frozen=True)
-class Param:
-    """A parameter no template of the set fills: an input from outside."""
-
-    file: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Opaque:
-    """A value computed at deploy time that the audit does not model (Fn::Sub, pseudo parameters)."""
-
-    text: str
-
-
-Value = Res | Lit | Param | Opaque
-
-MAX_DEPTH = 40  # resolution is depth-bounded: odd or cyclic input ends as Opaque("too deep"), never a hang
 MAX_VALUES = 256  # a value that may be more than this many things also "may be anything"
-MAX_TEXTS = 64  # a text with more literal spellings than this is Opaque
 _SUB_REFERENCE = re.compile(r"\$\{([^!}][^}]*)\}")
-
 
 
 @dataclass(frozen=True)
@@ -71,14 +54,6 @@ class Reference:
     where: tuple[str | int, ...]
     target: Res
     attribute: str | None
-
-
-@dataclass(frozen=True)
-class _ReadOn:
-    """A name that stands for a value of another template of the set: a parent's or a child's."""
-
-    file: str
-    value: Any
 
 
 @dataclass
@@ -127,8 +102,10 @@ def resources_of(template: Template, kind: str) -> Iterable[tuple[str, dict[str,
 @dataclass
 class TemplateSet:
     templates: dict[str, Template]
-    parents: dict[str, tuple[str, str]] = field(default_factory=dict)  # child file -> (parent file, stack id)
+    # child file -> every (parent file, stack id) that nests it
+    parents: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     children: dict[tuple[str, str], str] = field(default_factory=dict)  # (parent file, stack id) -> child file
+    unfollowed: list[Res] = field(default_factory=list)  # nested stacks whose template is not in the set
     # What layers above work out from the set, kept with it so that it is worked out once and shared
     # (generator/cfn/facts.py's Facts.of): by the kind of thing worked out.
     derived: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -143,14 +120,27 @@ class TemplateSet:
             by_basename.setdefault(Path(template.name).name, []).append(template.name)
         for template in templates:
             for stack_id, properties in resources_of(template, STACK_TYPE):
-                url = properties.get("TemplateURL")
-                if not isinstance(url, str):
+                basename = found._template_basename(template.name, properties.get("TemplateURL"))
+                child = _child_file(template.name, basename, by_basename) if basename else None
+                if child is None or child == template.name:
+                    found.unfollowed.append(Res(template.name, stack_id))
                     continue
-                child = _child_file(template.name, url.rsplit("/", 1)[-1], by_basename)
-                if child is not None and child != template.name:
-                    found.parents.setdefault(child, (template.name, stack_id))
-                    found.children[(template.name, stack_id)] = child
+                # A child nested by several stacks (or roots) is judged over every parent's parameters.
+                found.parents.setdefault(child, []).append((template.name, stack_id))
+                found.children[(template.name, stack_id)] = child
+        found._memo.clear()  # what was resolved while linking did not know the parents yet
         return found
+
+    def _template_basename(self, file: str, url: Any) -> str | None:
+        """The file name a TemplateURL ends in: its last path segment, when that is literal (an `Fn::Sub`
+        or `Fn::Join` S3 URL usually computes only the bucket and region)."""
+        texts = [value.value if isinstance(value, Lit) else value.text if isinstance(value, Opaque) else None
+                 for value in self.resolve(file, url)]
+        names = {text.rsplit("/", 1)[-1] for text in texts if isinstance(text, str)}
+        if not texts or None in texts or len(names) != 1:
+            return None
+        name = names.pop()
+        return name if name and "${" not in name else None
 
     @classmethod
     def of_documents(cls, documents: Mapping[str, dict[str, Any]]) -> TemplateSet:
@@ -222,7 +212,7 @@ class TemplateSet:
             name, attribute = (str(argument), None) if function == "Ref" else split_get_att(argument)
             return self._resolve_name(file, name, attribute, depth)
         if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
-            return _distinct(self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth))
+            return distinct(self.resolve(file, argument[1], depth) + self.resolve(file, argument[2], depth))
         if function == "Fn::Sub":
             return self._resolve_sub(file, argument, depth)
         if function == "Fn::FindInMap" and isinstance(argument, list) and len(argument) in (3, 4):
@@ -239,20 +229,74 @@ class TemplateSet:
             if first == ",":
                 return self.resolve(file, second, depth)  # a comma list is a list (of subnets, of groups)
             parts = [self.resolve(file, part, depth) for part in second] if isinstance(second, list) else None
-            return _texts(str(first), parts) if parts is not None else [Opaque("joined text")]
+            return texts(str(first), parts) if parts is not None else [Opaque("joined text")]
         if function == "Fn::Split":
             split: list[Value] = []
             for item in self.resolve(file, second, depth):
                 is_text = isinstance(item, Lit) and isinstance(item.value, str) and isinstance(first, str) and first
                 split += [Lit(part) for part in item.value.split(first)] if is_text else [item]
             return split
-        options = self.resolve(file, second, depth)
-        indexes = self.resolve(file, first, depth)
-        if len(indexes) == 1 and isinstance(indexes[0], Lit) and str(indexes[0].value).isdigit():
-            position = int(indexes[0].value)
-            exact = 0 <= position < len(options) and not any(isinstance(o, Opaque | Param) for o in options)
-            return [options[position]] if exact else options
-        return options
+        positions = {int(i.value) if isinstance(i, Lit) and str(i.value).isdigit() else None
+                     for i in self.resolve(file, first, depth)}
+        lists = None if None in positions else self._lists(file, second, depth)
+        if lists is None:  # an index or a list not known: any element it may hold
+            return self.resolve(file, second, depth)
+        alternatives, anywhere = lists
+        found = [option for elements in alternatives for position in positions if position < len(elements)
+                 for option in elements[position]]
+        return distinct(found + anywhere) or [Opaque("Fn::Select")]
+
+    def _lists(self, file: str, value: Any, depth: int) -> tuple[list[list[list[Value]]], list[Value]] | None:
+        """The lists `value` may be, for `Fn::Select` to index: each as what each of its elements may be,
+        plus what may be at any position (a list parameter's allowed values); None when the positions of
+        its elements are not known (an element that may be absent, a list computed at deploy time)."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(value, list):
+            elements = [self.resolve(file, element, depth + 1) for element in value]
+            if any(isinstance(e, list) or may_be_absent(e) for e in value) or not all(elements):
+                return None
+            return [elements], []
+        if not isinstance(value, dict) or len(value) != 1:
+            return None
+        (function, argument), = value.items()
+        if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
+            branches = [self._lists(file, branch, depth + 1) for branch in argument[1:]]
+            if any(branch is None for branch in branches):
+                return None
+            return [a for b in branches for a in b[0]], [v for b in branches for v in b[1]]  # type: ignore[index]
+        if function == "Fn::Split" and isinstance(argument, list) and len(argument) == 2 and \
+                isinstance(argument[0], str) and argument[0]:
+            texts = self.resolve(file, argument[1], depth + 1)
+            if not all(isinstance(t, Lit) and isinstance(t.value, str) for t in texts):
+                return None
+            return [[[Lit(part)] for part in t.value.split(argument[0])] for t in texts], []  # type: ignore[union-attr]
+        if function in ("Ref", "Fn::GetAtt"):
+            name, attribute = (str(argument), None) if function == "Ref" else split_get_att(argument)
+            alternatives: list[list[list[Value]]] = []
+            anywhere: list[Value] = []
+            for meaning in self._stands_for(file, name, attribute):
+                if isinstance(meaning, ReadOn):
+                    found = self._lists(meaning.file, meaning.value, depth + 1)
+                    if found is None:
+                        return None
+                    alternatives += found[0]
+                    anywhere += found[1]
+                elif isinstance(meaning, Param):
+                    declaration = self.templates[meaning.file].parameters[meaning.name]
+                    default = split_list(declaration, declaration.get("Default")) \
+                        if isinstance(declaration, dict) else None
+                    if isinstance(default, list):
+                        alternatives.append([[Lit(item)] for item in default])
+                    # Any allowed value (or, without AllowedValues, anything) may be at any position.
+                    values = parameter_values(meaning.file, meaning.name, declaration)
+                    anywhere += [v for v in values if not (isinstance(default, list) and
+                                                          isinstance(v, Lit) and v.value in default)] \
+                        if not isinstance(declaration, dict) or "AllowedValues" not in declaration else values
+                else:
+                    return None
+            return alternatives, anywhere
+        return None
 
     def _resolve_sub(self, file: str, argument: Any, depth: int) -> list[Value]:
         """`${X}` alone is X; a comma list of references is a list; anything else is text, literal when
@@ -280,7 +324,7 @@ class TemplateSet:
         for index, segment in enumerate(_SUB_REFERENCE.split(text)):
             # re.split alternates literal text and the captured reference name.
             parts.append(reference(segment) if index % 2 else [Lit(segment.replace("${!", "${"))])
-        return _texts("", parts, template=text)
+        return texts("", parts, template=text)
 
     def _resolve_find_in_map(self, file: str, argument: list[Any], depth: int) -> list[Value]:
         """Every value the lookup may give: a key that is not one literal may be any key of its level."""
@@ -302,12 +346,16 @@ class TemplateSet:
         nobody fills may be any value it allows."""
         if name == "AWS::NoValue" and attribute is None:
             return []
-        found = self._stands_for(file, name, attribute)
-        if isinstance(found, _ReadOn):
-            return self.resolve(found.file, found.value, depth)
-        if isinstance(found, Param):
-            return _parameter_values(found.file, found.name, self.templates[found.file].parameters[found.name])
-        return [found]
+        found: list[Value] = []
+        for meaning in self._stands_for(file, name, attribute):
+            if isinstance(meaning, ReadOn):
+                found += self.resolve(meaning.file, meaning.value, depth)
+            elif isinstance(meaning, Param):
+                found += parameter_values(meaning.file, meaning.name,
+                                           self.templates[meaning.file].parameters[meaning.name])
+            else:
+                found.append(meaning)
+        return distinct(found)
 
     def references(self, file: str, value: Any, where: tuple[str | int, ...] = (), _depth: int = 0
                    ) -> Iterator[Reference]:
@@ -343,39 +391,70 @@ class TemplateSet:
         else:
             inner = argument  # Fn::Join, Fn::Select, Fn::If, ...
         for name, attribute in names:
-            found = self._stands_for(file, name, attribute)
-            if isinstance(found, Res):
-                yield Reference(where, found, attribute)
-            elif isinstance(found, _ReadOn):
-                for reference in self.references(found.file, found.value, (), _depth + 1):
-                    yield Reference(where, reference.target, reference.attribute)
+            for found in self._stands_for(file, name, attribute):
+                if isinstance(found, Res):
+                    yield Reference(where, found, attribute)
+                elif isinstance(found, ReadOn):
+                    for reference in self.references(found.file, found.value, (), _depth + 1):
+                        yield Reference(where, reference.target, reference.attribute)
         if inner is not None:
             yield from self.references(file, inner, where, _depth)
 
-    def _stands_for(self, file: str, name: str, attribute: str | None) -> Value | _ReadOn:
+    def _stands_for(self, file: str, name: str, attribute: str | None) -> list[Value | ReadOn]:
         """What `Ref name` (attribute None) or `Fn::GetAtt name.attribute` in `file` stands for: one of
-        the file's resources, a value to read on in another template of the set, a parameter nobody
-        fills, or something this model does not follow (a pseudo parameter, a missing output)."""
+        the file's resources, values to read on in other templates of the set (a parameter reads on in
+        every parent that nests the file), a parameter nobody fills, or something this model does not
+        follow (a pseudo parameter, a missing output, an attribute that is not the resource itself)."""
         template = self.templates[file]
-        child = self.children.get((file, name))
-        if child is not None and attribute is not None and attribute.startswith("Outputs."):
-            output = self.templates[child].outputs.get(attribute.removeprefix("Outputs."))
-            if isinstance(output, dict) and "Value" in output:
-                return _ReadOn(child, output["Value"])
-            return Opaque(f"{name}.{attribute}")
         if name in template.resources:
-            return Res(file, name)
+            return [self._attribute(file, name, attribute)]
         if attribute is not None:
+            return [Opaque(f"{name}.{attribute}")]
+        if name not in template.parameters:
+            return [Opaque(name)]
+        meanings: list[Value | ReadOn] = []
+        for parent_file, stack_id in self.parents.get(file, []):
+            passed = self.properties(Res(parent_file, stack_id)).get("Parameters") or {}
+            if not isinstance(passed, dict):
+                meanings.append(Opaque(f"{stack_id}.Parameters"))
+                continue
+            if name in passed:
+                meanings.append(ReadOn(parent_file, passed[name]))
+            if name not in passed or may_be_absent(passed[name]):
+                # Not passed (or passed as AWS::NoValue): CloudFormation uses the child's Default. It is
+                # judged as a root's parameter is, on its Default and every value it allows.
+                meanings.append(Param(file, name))
+        return meanings or [Param(file, name)]
+
+    def _attribute(self, file: str, name: str, attribute: str | None) -> Value | ReadOn:
+        """`Fn::GetAtt name.attribute` of a resource of `file` (or its `Ref`, attribute None): the resource
+        itself, except for attributes that name other things (a load balancer's security groups, a nested
+        stack's outputs) and those of custom resources, which may be anything."""
+        kind = str(self.resource(Res(file, name)).get("Type", ""))
+        if attribute is None:
+            return Res(file, name)
+        if kind == STACK_TYPE and attribute.startswith("Outputs."):
+            child = self.children.get((file, name))
+            output = self.templates[child].outputs.get(attribute.removeprefix("Outputs.")) if child else None
+            if isinstance(output, dict) and "Value" in output:
+                return ReadOn(child, output["Value"])  # type: ignore[arg-type]
             return Opaque(f"{name}.{attribute}")
-        if name in template.parameters:
-            parent = self.parents.get(file)
-            if parent is not None:
-                parent_file, stack_id = parent
-                passed = self.properties(Res(parent_file, stack_id)).get("Parameters") or {}
-                if isinstance(passed, dict) and name in passed:
-                    return _ReadOn(parent_file, passed[name])
-            return Param(file, name)
-        return Opaque(name)
+        if kind == "AWS::CloudFormation::CustomResource" or kind.startswith("Custom::"):
+            return Opaque(f"{name}.{attribute}")
+        named = _NAMED_BY_ATTRIBUTE.get((kind, attribute))
+        if named is not None:
+            value = self.properties(Res(file, name)).get(named)
+            return ReadOn(file, value) if value is not None else Opaque(f"{name}.{attribute}")
+        if (kind, attribute) in _OPAQUE_ATTRIBUTES:
+            return Opaque(f"{name}.{attribute}")
+        return Res(file, name)
+
+
+# Attributes that stand for the value of one of the resource's properties, not for the resource.
+_NAMED_BY_ATTRIBUTE = {("AWS::ElasticLoadBalancingV2::LoadBalancer", "SecurityGroups"): "SecurityGroups"}
+# Attributes that name something the set does not declare (AWS made it): not the resource.
+_OPAQUE_ATTRIBUTES = {("AWS::EC2::VPC", "DefaultSecurityGroup"), ("AWS::EC2::VPC", "DefaultNetworkAcl"),
+                      ("AWS::EC2::SecurityGroup", "VpcId")}
 
 
 def _child_file(parent: str, basename: str, by_basename: dict[str, list[str]]) -> str | None:
@@ -389,53 +468,3 @@ def _child_file(parent: str, basename: str, by_basename: dict[str, list[str]]) -
     if beside in candidates:
         return beside
     return candidates[0] if len(candidates) == 1 else None
-
-
-def is_function(value: dict[str, Any]) -> bool:
-    """Whether a mapping is an intrinsic function (or a condition), not data."""
-    return len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref", "Condition"))
-
-
-def split_get_att(argument: Any) -> tuple[str, str]:
-    """`Fn::GetAtt`'s (resource, attribute), from its list form or its `Resource.Attribute` string."""
-    if isinstance(argument, list) and len(argument) == 2:
-        return str(argument[0]), str(argument[1])
-    if isinstance(argument, str) and "." in argument:
-        target, attribute = argument.split(".", 1)
-        return target, attribute
-    return str(argument), ""
-
-
-def _distinct(values: list[Value]) -> list[Value]:
-    try:
-        return list(dict.fromkeys(values))
-    except TypeError:  # a literal of an unhashable kind, from data not read from YAML or JSON
-        return values
-
-
-def _parameter_values(file: str, name: str, declaration: Any) -> list[Value]:
-    """What a parameter nobody in the set fills may be: each of its AllowedValues (and its Default);
-    with a Default but no AllowedValues, the Default or anything else (`Param`); with neither, anything."""
-    if not isinstance(declaration, dict) or str(declaration.get("Type", "")).startswith("AWS::SSM::Parameter"):
-        return [Param(file, name)]  # an SSM parameter's Default is the parameter's name, not its value
-    default, allowed = declaration.get("Default"), declaration.get("AllowedValues")
-    values = [Lit(item) for item in allowed if not isinstance(item, dict | list)] if isinstance(allowed, list) else []
-    if default is not None and not isinstance(default, dict | list) and Lit(default) not in values:
-        values.append(Lit(default))
-    return values if values and isinstance(allowed, list) else [*values, Param(file, name)]
-
-
-def _texts(delimiter: str, parts: list[list[Value]], template: str | None = None) -> list[Value]:
-    """Text joined from parts: every literal spelling it may have, or Opaque (carrying the text with
-    `${?}` for what is computed, so that a rule may still read its literal part)."""
-    shown = template if template is not None else delimiter.join(
-        str(part[0].value) if len(part) == 1 and isinstance(part[0], Lit) else "${?}" for part in parts)
-    if not all(isinstance(option, Lit) for part in parts for option in part):
-        return [Opaque(shown)]
-    count = 1
-    for part in parts:
-        count *= max(len(part), 1)
-    if count > MAX_TEXTS:
-        return [Opaque(shown)]
-    combinations = itertools.product(*[[str(o.value) for o in part] for part in parts if part])
-    return list(dict.fromkeys(Lit(delimiter.join(combination)) for combination in combinations))

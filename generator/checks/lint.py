@@ -19,24 +19,27 @@ import ctypes
 import importlib.metadata
 import multiprocessing
 import os
-import re
 import signal
+import stat
 import traceback
 import weakref
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import TracebackType
+from types import EllipsisType, TracebackType
 
 from generator.cfn import layout
-from generator.checks.cache import CleanCache, content_key
+from generator.cfn.layout import nested_files
+from generator.cfn.reader import MAX_BYTES, TemplateReadError, read_template
+from generator.checks.cache import CleanCache, content_key, read_regular_file
 
 IGNORED_RULES = ("W3002",)
-_TEMPLATE_URL = re.compile(rb"TemplateURL:\s*'?\"?([^\s'\"]+)")
 
 Job = tuple[Path, str | None]  # a template file, and the name to report its findings under
+Children = list[tuple[str, Path]]  # the TemplateURLs a template nests, and the files they name
 
 
 @dataclass(frozen=True, order=True)
@@ -95,25 +98,37 @@ def lint_file(path: Path, display_name: str | None = None) -> list[LintFinding]:
     return sorted(findings)
 
 
-def nested_children(path: Path, content: bytes | None = None) -> list[tuple[str, Path]] | None:
-    """The local TemplateURLs of a template this tool rendered, and the files they name; None for any other
-    template that mentions a TemplateURL (JSON, flow style: its children cannot be told from its text)."""
-    content = path.read_bytes() if content is None else content
-    if not content.startswith(b"AWSTemplateFormatVersion:"):
-        return None if b"TemplateURL" in content else []
-    urls = [url.decode() for url in _TEMPLATE_URL.findall(content) if b"://" not in url]
-    return [(url, path.parent / url) for url in urls]
+def children_of(path: Path, urls: Iterable[str] | None = None) -> Children | None:
+    """The local TemplateURLs `path` nests and the files they name. `urls` are read from the template's
+    data by whoever holds it (the pipeline does); without them the file is read as data (never searched
+    as text: a string a user wrote can say "TemplateURL:"). None when they cannot be told: the file does
+    not read as a template, or a URL leaves the template's directory (the key would not cover it)."""
+    if urls is None:
+        try:
+            urls = nested_files(read_template(path)).values()
+        except TemplateReadError:
+            return None
+    children = []
+    for url in urls:
+        relative = Path(url)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            return None
+        children.append((url, path.parent / relative))
+    return children
 
 
-def lint_key(path: Path) -> str:
+def lint_key(path: Path, children: Children | EllipsisType | None = ...) -> str:
     """The template's bytes, plus what cfn-lint reads of each child it nests: the child's `Parameters`
     (E3043 compares them with the parameters the stack is passed) and `Outputs` (for `Fn::GetAtt
-    Child.Outputs.X`), nothing else. So editing one service's template re-lints that template only."""
+    Child.Outputs.X`), nothing else. So editing one service's template re-lints that template only.
+    `children`: `children_of(path)` unless given; None when they cannot be told."""
     content = path.read_bytes()
-    parts = [content]
-    for url, child in nested_children(path, content) or ():
+    children = children_of(path) if children is ... else children
+    parts = [content, b"children" if children is not None else b"children unknown"]
+    for url, child in children or ():
         parts.append(url.encode())
-        parts.append(_read_by_cfn_lint(child.read_bytes()) if child.is_file() else b"missing")
+        read = read_regular_file(child, MAX_BYTES)  # a link, a FIFO or a huge file is never read whole
+        parts.append(b"unreadable" if read is None else _read_by_cfn_lint(read))
     return content_key("lint", _salt(), parts)
 
 
@@ -167,11 +182,13 @@ class Linter:
         return self
 
     def submit(self, paths: list[Path], display_names: dict[Path, str] | None = None,
-               cache: CleanCache | None = None) -> PendingLint:
-        """Send every template not already known clean to the host; returns at once."""
+               cache: CleanCache | None = None, nesting: Mapping[Path, Iterable[str]] | None = None) -> PendingLint:
+        """Send every template not already known clean to the host; returns at once. `nesting`: each
+        template's local TemplateURLs, from its data, when the caller holds the data (else read here)."""
         names = display_names or {}
         cache = cache or CleanCache(None)
-        keys = {path: lint_key(path) for path in paths}
+        children = {path: children_of(path, None if nesting is None else nesting.get(path, ())) for path in paths}
+        keys = {path: lint_key(path, children[path]) for path in paths}
         pending = [path for path in paths if not cache.is_clean(keys[path])]
         number = None
         if pending:
@@ -180,7 +197,7 @@ class Linter:
             self._sent += 1
             number = self._sent
             self._conn.send((number, [(path, names.get(path)) for path in pending]))
-        return PendingLint(self, number, pending, keys, cache)
+        return PendingLint(self, number, pending, keys, cache, children)
 
     def _answer(self, number: int) -> list[list[LintFinding]]:
         """The answer to batch `number`, skipping (discarding) the answers of batches sent before it."""
@@ -221,10 +238,11 @@ class PendingLint:
     """A submitted batch: `result()` waits for it and remembers the templates found clean."""
 
     def __init__(self, linter: Linter, number: int | None, pending: list[Path], keys: dict[Path, str],
-                 cache: CleanCache) -> None:
+                 cache: CleanCache, children: dict[Path, Children | None] | None = None) -> None:
         self.linted = len(pending)
         self.cached = len(keys) - len(pending)
         self._linter, self._number, self._pending, self._keys, self._cache = linter, number, pending, keys, cache
+        self._children = children if children is not None else {path: children_of(path) for path in pending}
 
     def result(self) -> list[LintFinding]:
         if self._number is None:
@@ -236,16 +254,19 @@ class PendingLint:
         # A root is remembered clean only once every child it nests is: cfn-lint skips the children it
         # cannot read, and the root's key holds only the parts of them it reads. A template whose children
         # cannot be told is never remembered.
-        parents = {path: nested_children(path) for path in clean}
-        for path in sorted(clean, key=lambda p: bool(parents[p])):
-            children = parents[path]
+        for path in sorted(clean, key=lambda p: bool(self._children[p])):
+            children = self._children[path]
             if children is not None and all(self._known_clean(child) for _, child in children):
                 self._cache.remember_clean(self._keys[path])
         return sorted(findings)
 
-
     def _known_clean(self, template: Path) -> bool:
-        return template.is_file() and self._cache.is_clean(self._keys.get(template) or lint_key(template))
+        """A regular file (the key read a link's target as unreadable) remembered clean."""
+        try:
+            regular = stat.S_ISREG(template.lstat().st_mode)
+        except OSError:
+            return False
+        return regular and self._cache.is_clean(self._keys.get(template) or lint_key(template))
 
 
 def lint_files(paths: list[Path], display_names: dict[Path, str] | None = None, *,

@@ -105,11 +105,12 @@ def _report(args: argparse.Namespace, outcome: Outcome) -> int:
         print(str(outcome.error), file=sys.stderr)
         print(f"{path}: templates fail validation; nothing written", file=sys.stderr)
         return EXIT_INVALID
-    for warning in result.warnings if result else []:
-        print(warning.render(), file=sys.stderr)
+    for warning in outcome.warnings:
+        print(warning, file=sys.stderr)
     if outcome.record is not None and not args.quiet:
+        verdict = f"; {len(outcome.warnings)} audit warnings" if outcome.warnings else ""
         print(f"{path}: {args.output / outcome.record.name}/ is up to date "
-              "(built from this blueprint by this exact tool)")
+              f"(built from this blueprint by this exact tool{verdict})")
     if args.timings:
         import json
 

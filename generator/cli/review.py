@@ -26,7 +26,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "<name>/ directories, or one application's templates). With --git REV, BASE is the blueprints at git "
         "revision REV, built in a temporary worktree, and HEAD defaults to output. Each modified resource is "
         "classified by CloudFormation's update behaviour (replacement, may-replace, interruption, in-place). "
-        "Exit 1 when a --fail-on condition holds, 2 on bad input.",
+        "Stacks are paired by name (network.json and network.yaml are one stack). Exit 1 when a --fail-on "
+        "condition holds; 2 on bad input: a template that cannot be read, a side that builds nothing, or a gate "
+        "over a comparison in which no application is on both sides.",
     )
     diff.add_argument("paths", nargs="*", type=Path, metavar="DIR", help="BASE and HEAD (with --git: HEAD only)")
     diff.add_argument("--git", metavar="REV", help="build BASE from the blueprints at this git revision")
@@ -69,8 +71,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         as_text,
         diff_apps,
         diff_directories,
-        load_apps,
-        load_templates,
+        read_side,
     )
     from generator.revision import RevisionError, build_revision
 
@@ -79,16 +80,24 @@ def _run_diff(args: argparse.Namespace) -> int:
         raise UsageError("diff needs BASE and HEAD directories, or --git REV [HEAD]")
     if args.git is not None and len(paths) > 1:
         raise UsageError("with --git REV, give at most HEAD (default: output)")
+    passed_over: list[str] = []
     try:
         if args.git is not None:
-            head_path = paths[0] if paths else Path("output")
-            head = load_apps(head_path)
+            if not any(path.is_file() for path in Path().glob(args.blueprints)):
+                raise UsageError(f"no blueprint in the working tree matches {args.blueprints}; give the "
+                                 "blueprints' glob with --blueprints")
+            head, single = read_side(paths[0] if paths else Path("output"), passed_over)
             base = build_revision(args.git, args.blueprints)
-            result = diff_apps(base, head, pair_single=bool(load_templates(head_path)))
+            result = diff_apps(base, head, pair_single=single)
         else:
-            result = diff_directories(paths[0], paths[1])
+            result = diff_directories(paths[0], paths[1], passed_over)
     except (DiffInputError, RevisionError) as exc:
         raise UsageError(str(exc)) from None
+    for note in passed_over:  # nothing is left out without a word
+        print(f"blueprint diff: not compared, not a template: {note}", file=sys.stderr)
+    if args.fail_on and not result.compared:
+        raise UsageError("no application is on both sides, so nothing was compared; a --fail-on gate cannot "
+                         "pass on that (compare the directories of one application, or check the paths)")
     report = {"json": as_json, "markdown": as_markdown}.get(args.format, as_text)(result)
     write(report, args.output)
     return EXIT_INVALID if result.fails(args.fail_on) else EXIT_OK

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from generator.cfn.artifacts import ROOT
-from generator.deploy import changeset
+from generator.deploy import changeset, trunking
 from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, error_code, stack_link
 from generator.deploy.parameters import check_parameters
 from generator.deploy.progress import EventStream, failure_lines
@@ -123,6 +123,8 @@ def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str
     with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
         stack = existing_stack(aws.client("cloudformation"), request.stack_name)
     check_owner(request.stack_name, stack, release.name, adopt=request.adopt)
+    with aws_errors(doing="reading the ECS account settings"):  # an answer that is no AWS one: one line
+        trunking.advise(aws.client("ecs"), release.files, out)  # awsvpc hosts that hold their tasks only with it
     published = publish(aws, release.files, name=release.name, bucket=bucket, prefix=prefix,
                         bucket_region=bucket_region)
     out.write(f"published {published.name}: {len(published.uploaded)} uploaded, {len(published.existing)} already "

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from generator.cfn.artifacts import ROOT, STACK_TYPE, artifact_keys, child_key, normalized_prefix
+from generator.cfn.artifacts import ROOT, artifact_keys, child_key, normalized_prefix
+from generator.cfn.layout import nested_files  # also what lint and its cache read: one reading
 from generator.cfn.reader import TemplateReadError, read_template
 from generator.cfn.render import render_data
 from generator.cfn.stackfiles import CATALOG
@@ -100,16 +101,6 @@ def load(body: bytes, filename: str = "template") -> dict[str, Any]:
         return read_template(body, filename)
     except TemplateReadError as exc:
         raise DeployError(str(exc)) from None
-
-
-def nested_files(template: Mapping[str, Any]) -> dict[str, str]:
-    """Logical ID -> relative file name, for each nested stack whose TemplateURL is a file of the set."""
-    found = {}
-    for logical_id, resource in (template.get("Resources") or {}).items():
-        url = (resource.get("Properties") or {}).get("TemplateURL") if resource.get("Type") == STACK_TYPE else None
-        if isinstance(url, str) and "://" not in url:
-            found[logical_id] = url
-    return found
 
 
 def application_files(nesting: Mapping[str, Mapping[str, str]]) -> list[str]:

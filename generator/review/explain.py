@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from generator.blueprint.model import Blueprint, Strict
+from generator.cfn.density import SOURCE, TABLE_DATE, density
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,33 @@ def _walk(blueprint: Blueprint, model: Strict, path: tuple[str, ...]) -> Iterato
         yield Default(".".join(key), _plain(shown), info.description or "", resolved)
 
 
+def hosts(blueprint: Blueprint) -> list[str]:
+    """What the EC2 hosts hold, in sentences: their network mode and, for awsvpc, tasks per host with and
+    without ENI trunking against the EC2 services' desired tasks. Empty for a cluster without hosts."""
+    instances = blueprint.cluster.instances
+    if instances is None:
+        return []
+    wanted = sum(service.resolved_count for name, service in blueprint.services.items()
+                 if blueprint.launch_type(name) == "ec2")
+    if instances.network_mode == "bridge":
+        return [f"cluster.instances.network_mode = bridge: the EC2 services' containers share the hosts' interface "
+                "and security group, which admits every EC2 load balancer on ports 32768-60999; any container on "
+                "the hosts can reach every internal load balancer an EC2 service calls, all EC2 services share one "
+                "egress policy, and the host group's 60-rule quota caps the cluster at about 60 load-balanced EC2 "
+                f"services. Placement is bound by CPU and memory only; the EC2 services want {wanted} tasks."]
+    found = density(instances.type)
+    if found is None:
+        return [f"cluster.instances.network_mode = awsvpc: each task takes a network interface; the interface "
+                f"limit of {instances.type} is not in the table of {TABLE_DATE} ({SOURCE}): check that "
+                f"{instances.max} hosts place the EC2 services' {wanted} tasks"]
+    trunked = (f"{found.trunk_tasks} with ENI trunking (the awsvpcTrunking account setting; `blueprint deploy` "
+               f"checks it), {found.trunk_tasks * instances.max} on {instances.max} hosts" if found.trunk_tasks
+               else "and the type does not support ENI trunking")
+    return [f"cluster.instances.network_mode = awsvpc: each task takes a network interface. A {instances.type} host "
+            f"runs {found.tasks} awsvpc tasks without trunking ({found.tasks * instances.max} on {instances.max} "
+            f"hosts), {trunked}. The EC2 services want {wanted} tasks. (Figures of {TABLE_DATE}: {SOURCE}.)"]
+
+
 def _plain(value: Any) -> Any:
     return value.model_dump() if isinstance(value, BaseModel) else value
 
@@ -73,9 +101,13 @@ def as_text(blueprint: Blueprint, source: str) -> str:
         mark = "  (resolved)" if default.resolved else ""
         lines.append(f"{default.path} = {show(default.value)}{mark}")
         lines.append(f"    {default.why}")
+    density_lines = hosts(blueprint)
+    if density_lines:
+        lines += ["", "EC2 hosts:", *(f"    {line}" for line in density_lines)]
     return "\n".join(lines) + "\n"
 
 
 def as_json(blueprint: Blueprint, source: str) -> str:
     found = [{"path": d.path, "value": d.value, "resolved": d.resolved, "why": d.why} for d in defaults(blueprint)]
-    return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found}, indent=2) + "\n"
+    return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found, "hosts": hosts(blueprint)},
+                      indent=2) + "\n"

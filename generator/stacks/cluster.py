@@ -5,6 +5,18 @@ uses managed draining instead of managed termination protection, so no instance 
 scale-in and CloudFormation can empty the auto scaling group; the association is deleted before
 the capacity provider, the capacity provider before the group, and service stacks (which depend on
 this one) are gone before any of it.
+
+Tasks on the hosts use awsvpc networking by default (SPEC 5.4): each service's tasks have an interface and
+a security group of their own, so the host group admits nothing from load balancers (only SSH from the
+bastion or VPN when hosts have a key pair, added by access.yaml). With `network_mode: bridge` the service
+stacks add their load balancers to the host group on the dynamic port range instead.
+
+Managed scaling and ENI-bound placement: ECS managed scaling sizes the auto scaling group from the tasks
+its capacity provider cannot place, counting every resource a task needs on a host: CPU, memory, ports
+and, for awsvpc tasks, a network interface. A task that finds no free interface waits in PROVISIONING
+and managed scaling adds hosts for it, up to `max` hosts; the services place through the capacity
+provider (never a bare launch type) so that this happens. `max` is the ceiling: the audit warns when it
+cannot hold the services' desired tasks (SEC403), and `blueprint explain` shows tasks per host.
 """
 
 from __future__ import annotations
@@ -70,9 +82,13 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
                   Description="Private subnets the hosts live in, one per AZ"),
         _image_parameter(instances.ami),
     ])
+    bridge = instances.network_mode == "bridge"
     hosts = security_group(template, "HostSecurityGroup",
-                           "ECS hosts: no ingress of their own; each service stack admits its load balancer",
+                           "ECS hosts: no ingress of their own; each service stack admits its load balancer"
+                           if bridge else "ECS hosts: no ingress from load balancers; tasks have groups of their own",
                            Ref(VPC_ID))
+    if not bridge:
+        record_source(hosts, "cluster.instances", "cluster.instances.network_mode")
     allow_out(template, "HostSecurityGroupHttpsOut", hosts, 443,
               "HTTPS out: ECS control plane, ECR image pulls, CloudWatch Logs, SSM", cidr=ANYWHERE)
 
@@ -86,7 +102,7 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
 
     data = launch_template_data(
         blueprint, name="host", image=Ref(HOST_IMAGE_ID), instance_type=instances.type, profile=profile,
-        group=hosts, volume_gb=instances.volume_gb, public_ip=False, user_data=Sub(_user_data()),
+        group=hosts, volume_gb=instances.volume_gb, public_ip=False, user_data=Sub(_user_data(bridge)),
         key_name=instances.key_name,
     )
     launch_template = template.add_resource(ec2.LaunchTemplate("HostLaunchTemplate", LaunchTemplateData=data))
@@ -115,6 +131,7 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
         "HostCapacityProvider",
         AutoScalingGroupProvider=ecs.AutoScalingGroupProvider(
             AutoScalingGroupArn=Ref(group),
+            # Counts interfaces as well as CPU and memory when it places awsvpc tasks (see the docstring).
             ManagedScaling=ecs.ManagedScaling(Status="ENABLED", TargetCapacity=100),
             ManagedTerminationProtection="DISABLED",
             ManagedDraining="ENABLED",
@@ -137,15 +154,17 @@ def _image_parameter(ami: str) -> Parameter:
                      Description="SSM parameter holding the AMI of the ECS hosts (resolved at deploy time)")
 
 
-def _user_data() -> str:
+def _user_data(bridge: bool) -> str:
     low, high = DYNAMIC_HOST_PORTS
+    # Only bridge containers take host ports; awsvpc tasks listen on their own interfaces.
+    ports = [f"ECS_DYNAMIC_HOST_PORT_RANGE={low}-{high}"] if bridge else []
     return "\n".join([
         "#!/bin/bash",
         "cat >> /etc/ecs/ecs.config <<'EOF'",
         "ECS_CLUSTER=${Cluster}",
         "ECS_ENABLE_TASK_IAM_ROLE=true",
         "ECS_AWSVPC_BLOCK_IMDS=true",
-        f"ECS_DYNAMIC_HOST_PORT_RANGE={low}-{high}",
+        *ports,
         "EOF",
         "",
     ])

@@ -5,13 +5,14 @@ from __future__ import annotations
 from troposphere import AWSObject, Tags, Template, autoscaling, logs
 
 from generator.blueprint.model import Blueprint
+from generator.cfn.descriptions import template_description
 from generator.stacks.scanner import skip_scanner_checks
 
 
 def new_template(blueprint: Blueprint, what: str) -> Template:
     template = Template()
     template.set_version("2010-09-09")
-    template.set_description(f"{blueprint.name}: {what}. Generated from blueprint {blueprint.name!r}; do not edit.")
+    template.set_description(template_description(blueprint.name, what))
     return template
 
 

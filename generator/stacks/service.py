@@ -4,11 +4,13 @@ The seed's rule made concrete: only the load balancer faces the internet, and on
 load balancer reaches its tasks. Every security-group rule is its own resource with a description:
 - the load balancer group admits the listener ports from `allowed_cidrs` (public) or nothing of its
   own (internal: callers add themselves), and sends only to the targets on the target ports;
-- EC2 (bridge networking): the host group admits this load balancer on the dynamic host ports;
-- Fargate (awsvpc): a task group admits this load balancer on the container port only;
-- `talks_to`: a Fargate caller adds its own path to the callee's load balancer; for callers on EC2
-  hosts the callee adds one path from the shared host group (so two callers never declare the same
-  rule twice).
+- awsvpc networking (Fargate, and EC2 hosts by default): the service's own task group admits this load
+  balancer on the container port only; the target group registers the tasks' own addresses (`ip`);
+- EC2 with `cluster.instances.network_mode: bridge` (opt-in, for density): the shared host group admits
+  this load balancer on the dynamic host ports;
+- `talks_to`: a caller with a task group adds its own path to the callee's load balancer; for bridge
+  callers, which all leave from the shared host group, the callee adds that one path (so two callers
+  never declare the same rule twice).
 """
 
 from __future__ import annotations
@@ -70,21 +72,23 @@ def callers_of(blueprint: Blueprint, name: str) -> list[str]:
 def build_service(blueprint: Blueprint, name: str) -> Template:
     service = blueprint.services[name]
     on_fargate = blueprint.launch_type(name) == "fargate"
+    awsvpc = service.resolved_network_mode(blueprint.cluster) == "awsvpc"
     expose = service.resolved_expose
     key = f"services.{name}"  # where this service's resources come from in the blueprint
     template = new_template(blueprint, f"service {name} ({expose}, {'Fargate' if on_fargate else 'EC2'})")
 
-    # A parameter nobody uses fails lint (W2001): an EC2 worker has no group of its own in the VPC.
-    if on_fargate or service.has_load_balancer:
+    # A parameter nobody uses fails lint (W2001): a bridge worker has no group of its own in the VPC.
+    if awsvpc or service.has_load_balancer:
         template.add_parameter(Parameter(VPC_ID, Type="AWS::EC2::VPC::Id", Description="The VPC"))
     template.add_parameter(Parameter(CLUSTER_NAME, Type="String", Description="ECS cluster the service runs in"))
-    if on_fargate or expose == "internal":
+    if awsvpc or expose == "internal":
         template.add_parameter(Parameter(
             PRIVATE_SUBNETS, Type="List<AWS::EC2::Subnet::Id>",
             Description="Private subnets for tasks and internal load balancers",
         ))
-    ec2_callers = [c for c in callers_of(blueprint, name) if blueprint.launch_type(c) == "ec2"]
-    if (not on_fargate and service.has_load_balancer) or ec2_callers:
+    bridge_callers = [c for c in callers_of(blueprint, name)
+                      if blueprint.services[c].resolved_network_mode(blueprint.cluster) == "bridge"]
+    if (not awsvpc and service.has_load_balancer) or bridge_callers:
         template.add_parameter(Parameter(
             HOST_SECURITY_GROUP, Type="AWS::EC2::SecurityGroup::Id", Description="Security group of the ECS hosts",
         ))
@@ -93,15 +97,16 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
             CAPACITY_PROVIDER, Type="String", Description="Capacity provider of the EC2 hosts",
         ))
 
-    # The group this service's traffic leaves from: its own task group, or the shared hosts' group.
+    # The group this service's traffic leaves from: its own task group (awsvpc), or the shared hosts' group.
     tasks_group: ec2.SecurityGroup | None = None
-    if on_fargate:
-        with from_blueprint(template, f"{key}.launch_type"):
+    if awsvpc:
+        # On Fargate the launch type gives the task its own interface; on EC2 the cluster's network mode.
+        why = (f"{key}.launch_type",) if on_fargate else (key, "cluster.instances.network_mode")
+        with from_blueprint(template, *why):
             tasks_group = security_group(template, "TaskSecurityGroup",
                                          f"Tasks of {name}: only its load balancer may reach them", Ref(VPC_ID))
             allow_out(template, "TaskSecurityGroupHttpsOut", tasks_group, HTTPS,
                       "HTTPS out: ECR image pulls, CloudWatch Logs, secrets", cidr=ANYWHERE)
-    caller_group = tasks_group if tasks_group is not None else Ref(HOST_SECURITY_GROUP)
 
     target_group = listener = None
     load_balancer = None
@@ -109,16 +114,16 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
         with from_blueprint(template, f"{key}.expose"):
             load_balancer, target_group, listener, group = _add_load_balancer(template, blueprint, name,
                                                                               tasks_group)
-        if ec2_callers:
-            with from_blueprint(template, *(f"services.{caller}.talks_to" for caller in ec2_callers)):
-                _admit_host_callers(template, name, service, ec2_callers, group)
+        if bridge_callers:
+            with from_blueprint(template, *(f"services.{caller}.talks_to" for caller in bridge_callers)):
+                _admit_host_callers(template, name, service, bridge_callers, group)
     for callee in service.talks_to:
-        if on_fargate:
+        if tasks_group is not None:  # a bridge caller's path is opened by its callee, above
             with from_blueprint(template, f"{key}.talks_to"):
-                _add_call_path(template, name, callee, blueprint.services[callee], caller_group)
+                _add_call_path(template, name, callee, blueprint.services[callee], tasks_group)
 
     with from_blueprint(template, key):  # the tasks and the ECS service are what the service block is
-        task_definition = _add_task_definition(template, name, service, on_fargate)
+        task_definition = _add_task_definition(template, name, service, on_fargate, awsvpc)
         ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group,
                                        listener, tasks_group)
     if service.scaling is not None:
@@ -272,7 +277,8 @@ def _add_call_path(template: Template, name: str, callee: str, callee_service: S
              f"{callee} load balancer admits {name}", source=caller_group)
 
 
-def _add_task_definition(template: Template, name: str, service: Service, on_fargate: bool) -> ecs.TaskDefinition:
+def _add_task_definition(template: Template, name: str, service: Service, on_fargate: bool,
+                         awsvpc: bool) -> ecs.TaskDefinition:
     logs_group = log_group(template, "LogGroup")
     trust = Condition([
         StringEquals("aws:SourceAccount", AccountId),
@@ -309,7 +315,8 @@ def _add_task_definition(template: Template, name: str, service: Service, on_far
     )
     if service.port is not None:
         container.PortMappings = [ecs.PortMapping(
-            ContainerPort=service.port, HostPort=service.port if on_fargate else 0, Protocol="tcp",
+            # awsvpc: the task's own interface, the same port; bridge: a dynamic port on the host.
+            ContainerPort=service.port, HostPort=service.port if awsvpc else 0, Protocol="tcp",
         )]
     if service.secrets:
         container.Secrets = [ecs.Secret(Name=key, ValueFrom=service.secrets[key]) for key in sorted(service.secrets)]
@@ -322,7 +329,7 @@ def _add_task_definition(template: Template, name: str, service: Service, on_far
 
     definition = ecs.TaskDefinition(
         "TaskDefinition",
-        NetworkMode="awsvpc" if on_fargate else "bridge",
+        NetworkMode="awsvpc" if awsvpc else "bridge",
         RequiresCompatibilities=["FARGATE" if on_fargate else "EC2"],
         Cpu=str(service.cpu),
         Memory=str(service.memory),
@@ -374,13 +381,15 @@ def _add_ecs_service(template: Template, name: str, service: Service, on_fargate
         EnableExecuteCommand=service.exec,
     )
     if on_fargate:
-        assert tasks_group is not None
         ecs_service.LaunchType = "FARGATE"
         ecs_service.PlatformVersion = "LATEST"
+    if tasks_group is not None:
+        # Private subnets and no public address; ECS accepts AssignPublicIp only for Fargate tasks.
+        public_ip = {"AssignPublicIp": "DISABLED"} if on_fargate else {}
         ecs_service.NetworkConfiguration = ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
-            AssignPublicIp="DISABLED", Subnets=Ref(PRIVATE_SUBNETS), SecurityGroups=[GetAtt(tasks_group, "GroupId")],
+            **public_ip, Subnets=Ref(PRIVATE_SUBNETS), SecurityGroups=[GetAtt(tasks_group, "GroupId")],
         ))
-    else:
+    if not on_fargate:
         ecs_service.CapacityProviderStrategy = [
             ecs.CapacityProviderStrategyItem(CapacityProvider=Ref(CAPACITY_PROVIDER), Weight=1),
         ]

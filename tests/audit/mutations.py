@@ -3,7 +3,7 @@
 Each `corpus/*.yaml` names what it starts from, how it breaks it, and the findings it must produce:
 
     title: Bastion admits SSH from the whole internet
-    base: photos                  # a clean set: photos (the committed example), fargate or mixed
+    base: photos                  # a clean set: photos or storefront (committed), fargate, mixed or bridge
     patch:                        # RFC 6902 JSON Patch, per template file of the set
       access.yaml:
         - {op: replace, path: /Resources/BastionSecurityGroupSshIn1/Properties/CidrIp, value: 0.0.0.0/0}
@@ -33,7 +33,8 @@ CORPUS = HERE / "corpus"
 HAND_WRITTEN = HERE / "templates"
 BLUEPRINTS = HERE / "blueprints"
 EXAMPLE = REPO / "output" / "photos"
-CLEAN_SETS = ("photos", "fargate", "mixed")
+CLEAN_SETS = ("photos", "fargate", "mixed", "bridge", "storefront")
+STOREFRONT = REPO / "output" / "storefront"
 
 
 @dataclass(frozen=True, order=True)

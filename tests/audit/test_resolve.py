@@ -67,8 +67,15 @@ def test_cycles_and_deep_nesting_end_without_a_hang() -> None:
 
 @pytest.mark.parametrize(("found", "world"), [
     (["0.0.0.0/0"], True), (["::/0"], True), (["::0/0"], True), (["0:0:0:0:0:0:0:0/0"], True),
-    (["0.0.0.0/1", "128.0.0.0/1"], True), (["2000::/3"], True), (["0.0.0.0/1"], False),
-    (["10.0.0.0/8", "172.16.0.0/12"], False), (["1.0.0.0/8"], False),
+    (["0.0.0.0/1", "128.0.0.0/1"], True), (["2000::/3"], True),
+    # By size: half the internet, one CIDR wider than a /8, fourteen /8s, or all but a test network.
+    (["0.0.0.0/1"], True), (["64.0.0.0/7"], True), ([f"{n}.0.0.0/8" for n in range(11, 25)], True),
+    (["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/23", "192.0.3.0/24", "192.0.4.0/22", "192.0.128.0/17",
+      "192.1.0.0/16", "192.2.0.0/15", "192.4.0.0/14", "192.8.0.0/13", "193.0.0.0/8", "208.0.0.0/4"], True),
+    (["2600::/8"], True), (["2600::/12"], False), (["2600:1f00::/24", "2a05:d000::/25"], False),
+    # Private, or too small to be the internet: a /8, thirteen /8s, partner lists.
+    (["10.0.0.0/8", "172.16.0.0/12"], False), (["1.0.0.0/8"], False), (["10.0.0.0/7", "0.0.0.0/8"], False),
+    ([f"{n}.0.0.0/8" for n in range(11, 24)], False), (["203.0.113.0/24", "198.51.100.7/32"], False),
 ])
 def test_the_internet_by_meaning(found: list[str], world: bool) -> None:
     assert cidrs.covers_internet(found) is world

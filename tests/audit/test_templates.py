@@ -65,6 +65,7 @@ def test_a_child_audited_without_its_root_judges_subnet_parameters_by_name(tmp_p
             Properties:
               Scheme: internal
               Subnets: !Ref {subnets}
+              SecurityGroups: [sg-0123456789abcdef0]
               LoadBalancerAttributes:
                 - {{Key: routing.http.drop_invalid_header_fields.enabled, Value: "true"}}
         """)
@@ -108,6 +109,7 @@ def test_subnets_are_followed_through_list_functions(function: str, tmp_path: Pa
             Properties:
               Scheme: internal
               Subnets: {subnets}
+              SecurityGroups: [sg-0123456789abcdef0]
               LoadBalancerAttributes:
                 - {{Key: routing.http.drop_invalid_header_fields.enabled, Value: "true"}}
         """))
@@ -123,7 +125,13 @@ def rendered(files: list[Path]) -> TemplateSet:
     return rendered_set({name: yaml.load(text, Loader=yaml.CSafeLoader) for name, text in texts.items()}, texts)
 
 
-@pytest.mark.parametrize("name", [m.name for m in load_corpus() if m.base] + [f"clean {s}" for s in CLEAN_SETS])
+# Sets using a macro (Fn::ForEach, AWS::Include at the Resources level), which the build never renders:
+# their files are expanded as they are read, and their logical IDs are not the layout's.
+MACROS = {"resources-from-foreach", "resources-from-an-include"}
+
+
+@pytest.mark.parametrize("name", [m.name for m in load_corpus() if m.base and m.name not in MACROS]
+                         + [f"clean {s}" for s in CLEAN_SETS])
 def test_the_build_s_audit_of_rendered_data_finds_what_the_audit_of_files_finds(
     name: str, corpus: Corpus, clean_sets: CleanSets,
 ) -> None:

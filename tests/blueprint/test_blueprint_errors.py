@@ -123,6 +123,13 @@ BAD_BLUEPRINTS = [
         services:
           api: {image: nginx}
         """,
+        "1:7: error: name: YAML 1.1 reads yes as the boolean true; write true, or 'yes' in quotes if it is text",
+        id="yaml-11-boolean-where-a-string-goes"),
+    bad("""\
+        name: true
+        services:
+          api: {image: nginx}
+        """,
         "1:7: error: name: expected a string, got the boolean true; put it in quotes",
         id="yaml-boolean-where-a-string-goes"),
     bad("""\

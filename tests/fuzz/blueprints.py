@@ -39,8 +39,9 @@ POOLS = [ipaddress.IPv4Network("10.0.0.0/8"), ipaddress.IPv4Network("172.16.0.0/
 
 names = st.from_regex(NAME_PATTERN, fullmatch=True)
 env_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True)
-# Any text a YAML file can carry: every character but the lone surrogates no file can hold.
-any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+# Any text a YAML file can carry: every character but the lone surrogates no file can hold, and never `${`,
+# which CloudFormation's tools read as a reference (the loader refuses it; test_yaml_meaning_fuzz inserts it).
+any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40).filter(lambda text: "${" not in text)
 
 
 def acm_arn(draw: st.DrawFn) -> str:
@@ -169,7 +170,7 @@ def service(draw: st.DrawFn, *, callees: list[str], launch_types: list[str], pri
         block["count"] = draw(st.integers(0, 50))
     if expose != "none":
         if draw(st.booleans()):
-            path = draw(st.from_regex(r"/[\x21-\x7e]{0,40}", fullmatch=True))
+            path = draw(st.from_regex(r"/[\x21-\x7e]{0,40}", fullmatch=True).filter(lambda path: "${" not in path))
             block["health_check"] = {"path": path, "grace_seconds": draw(st.integers(0, 3600))}
         if draw(st.booleans()):
             block["https"] = {"certificate_arn": acm_arn(draw)}

@@ -30,19 +30,25 @@ def test_the_internet_reaches_only_the_public_load_balancer_on_its_listener_port
                             ("internet", "api load balancer (public)", "TCP 80")]
 
 
-def test_only_api_on_the_hosts_reaches_the_images_load_balancer() -> None:
+def test_only_api_s_own_tasks_reach_the_images_load_balancer() -> None:
+    """awsvpc on the hosts (the default): the caller is api's task group, not the hosts."""
     callers = [r for r in example_rows() if r.target.label == "images load balancer (internal)"]
 
-    assert [(r.source.key, r.ports) for r in callers] == [("hosts", "TCP 80")]
-    assert callers[0].source.services == ("api", "images")  # the hosts' one group runs both services
-    assert callers[0].why == "From services on the cluster hosts that call images: api"
+    assert [(r.source.label, r.ports) for r in callers] == [("api tasks (awsvpc)", "TCP 80")]
+    assert callers[0].why == "images load balancer admits api"
 
 
-def test_nothing_reaches_the_hosts_but_their_load_balancers() -> None:
-    into_hosts = {(r.source.label, r.ports) for r in example_rows() if r.target.key == "hosts"}
+def test_each_load_balancer_reaches_only_its_own_tasks_on_the_container_port() -> None:
+    rows = example_rows()
+    from_balancers = {(r.source.label, r.target.label, r.ports) for r in rows
+                      if r.source.label.endswith("load balancer (public)") or r.source.label.endswith("(internal)")}
 
-    assert into_hosts == {("api load balancer (public)", "TCP 32768-60999"),
-                          ("images load balancer (internal)", "TCP 32768-60999")}
+    assert from_balancers == {("api load balancer (public)", "api tasks (awsvpc)", "TCP 8080"),
+                              ("images load balancer (internal)", "images tasks (awsvpc)", "TCP 8080")}
+
+
+def test_nothing_reaches_the_awsvpc_hosts() -> None:
+    assert {(r.source.label, r.ports) for r in example_rows() if r.target.key == "hosts"} == set()
 
 
 def test_with_a_key_pair_the_bastion_reaches_the_hosts_on_ssh_only() -> None:
@@ -50,8 +56,21 @@ def test_with_a_key_pair_the_bastion_reaches_the_hosts_on_ssh_only() -> None:
 
     into_hosts = {(r.source.label, r.ports) for r in example_rows(text) if r.target.key == "hosts"}
 
+    assert into_hosts == {("bastion", "TCP 22")}
+
+
+def test_bridge_hosts_run_the_services_and_admit_their_load_balancers_on_the_dynamic_ports() -> None:
+    """The bridge opt-in: the hosts' one group runs every EC2 service, and calls leave from it."""
+    text = edit(EXAMPLE.read_text(), "    max: 4\n", "    max: 4\n    network_mode: bridge\n")
+    rows = example_rows(text)
+
+    into_hosts = {(r.source.label, r.ports) for r in rows if r.target.key == "hosts"}
     assert into_hosts == {("api load balancer (public)", "TCP 32768-60999"),
-                          ("images load balancer (internal)", "TCP 32768-60999"), ("bastion", "TCP 22")}
+                          ("images load balancer (internal)", "TCP 32768-60999")}
+    callers = [r for r in rows if r.target.label == "images load balancer (internal)"]
+    assert [(r.source.key, r.ports) for r in callers] == [("hosts", "TCP 80")]
+    assert callers[0].source.services == ("api", "images")
+    assert callers[0].why == "From services on the cluster hosts that call images: api"
 
 
 def test_fargate_callers_reach_the_callee_load_balancer_from_their_own_group() -> None:
@@ -77,7 +96,7 @@ def test_every_build_writes_the_architecture_beside_the_templates() -> None:
     assert text == generate(blueprint)[ARCHITECTURE].decode()  # deterministic
     assert "```mermaid\nflowchart LR\n" in text
     assert '    internet -->|"TCP 80"| lb_api\n' in text
-    assert '    svc_api -.->|"talks_to"| lb_images\n' in text
+    assert '    tasks_api -->|"TCP 80"| lb_images\n' in text
     assert "| internet | api load balancer (public) | TCP 80 | Port 80 (clients) from 0.0.0.0/0 |" in text
     assert (ROOT / "output" / "photos" / ARCHITECTURE).read_text() == text
 

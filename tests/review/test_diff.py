@@ -60,7 +60,7 @@ def test_adding_a_service_adds_its_stack_and_replaces_nothing() -> None:
     assert {r.action for r in stack.resources} == {ADDED}
     assert not result.fails(["replacement"])
     added = {(c.source, c.target) for c in result.apps[0].reachability if c.action == ADDED}
-    assert ("reports load balancer (internal)", "cluster hosts (EC2: admin, api, images, reports)") in added
+    assert ("reports load balancer (internal)", "reports tasks (awsvpc)") in added
 
 
 def test_changing_a_count_updates_the_ecs_service_in_place() -> None:
@@ -85,7 +85,11 @@ def test_a_new_vpc_cidr_replaces_the_vpc_its_subnets_and_what_hangs_off_them() -
     assert group.effect == REPLACEMENT and group.cascaded
     assert group.changes[0].via == "Vpc (network.yaml)"
     assert resource(result, "cluster.yaml", "HostAutoScalingGroup").effect == INTERRUPTION  # rolls the hosts
-    assert resource(result, "service-api.yaml", "LoadBalancer").effect == IN_PLACE  # new subnets, same ALB
+    # A load balancer cannot move to another VPC: its new subnets and group are in the new one.
+    balancer = resource(result, "service-api.yaml", "LoadBalancer")
+    assert balancer.effect == REPLACEMENT and {c.path for c in balancer.changes} == {"/Subnets", "/SecurityGroups/0"}
+    assert all("will fail or force replacement" in c.reason for c in balancer.changes)
+    assert resource(result, "service-api.yaml", "HttpListener").effect == REPLACEMENT  # it takes the balancer's ARN
     assert result.fails(["replacement"])
 
 

@@ -76,3 +76,24 @@ def test_a_revision_whose_blueprint_does_not_load_is_a_revision_error(repository
         build_revision("HEAD", cwd=repository)
     assert build_revision("HEAD~", cwd=repository)["shop"]["root.yaml"]["Resources"]
     assert git(repository, "worktree", "list").count("\n") == 1
+
+
+def test_a_revision_with_no_blueprint_for_the_glob_is_refused(repository: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (repository / "infra").mkdir()
+    git(repository, "mv", "blueprints/shop.yaml", "infra/shop.yaml")
+    git(repository, "commit", "--quiet", "-m", "blueprints elsewhere")
+
+    # Nothing matches blueprints/*.yaml, in the working tree or at HEAD: every gate refuses, none passes.
+    gates = ["--fail-on", "replacement", "--fail-on", "removal"]
+    assert main(["diff", "--git", "HEAD", *gates]) == EXIT_USAGE
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "no blueprint in the working tree matches blueprints/*.yaml" in line
+    # The working tree has them back, HEAD does not.
+    (repository / "blueprints" / "shop.yaml").write_text(COUNT_3)
+    assert main(["diff", "--git", "HEAD", *gates]) == EXIT_USAGE
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "no blueprint at HEAD matches blueprints/*.yaml" in line
+    assert git(repository, "worktree", "list").count("\n") == 1
+    # Named, they are found.
+    assert main(["diff", "--git", "HEAD", "--blueprints", "infra/*.yaml", *gates]) == EXIT_OK
+    assert capsys.readouterr().out == "No changes to the generated templates.\n"

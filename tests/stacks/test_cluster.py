@@ -41,6 +41,16 @@ CLUSTER_VARIANTS = {
           api: {image: nginx, port: 8080, expose: public}
           stock: {image: nginx, port: 9000}
         """,
+    "bridge": """
+        name: depot
+        cluster:
+          instances: {type: t3.large, min: 2, max: 6, network_mode: bridge}
+          fargate: true
+        services:
+          api: {image: nginx, port: 8080, expose: public}
+          stock: {image: nginx, port: 9000}
+          web: {image: nginx, port: 8080, expose: public, launch_type: fargate}
+        """,
     "fargate-only": """
         name: depot
         services:
@@ -175,11 +185,11 @@ def test_no_public_ip_anywhere_in_the_cluster(variant: str) -> None:
 
 @pytest.mark.parametrize("variant", WITH_HOSTS)
 def test_host_group_has_no_cidr_ingress(variant: str) -> None:
-    """Only load balancer groups (dynamic ports) and operator groups (SSH) reach the hosts."""
+    """Only bridge-mode load balancer groups (dynamic ports) and operator groups (SSH) reach the hosts."""
     blueprint = load(CLUSTER_VARIANTS[variant])
     templates = build(CLUSTER_VARIANTS[variant])
-    sources = ingress_into(templates, HOSTS)
-    load_balanced = any(service.has_load_balancer and blueprint.launch_type(name) == "ec2"
+    sources = {(source, ports) for source, ports in ingress_into(templates, HOSTS) if ports != SSH}
+    load_balanced = any(service.has_load_balancer and service.resolved_network_mode(blueprint.cluster) == "bridge"
                         for name, service in blueprint.services.items())
     assert bool(sources) == load_balanced
     for source, ports in sources:
@@ -217,7 +227,36 @@ def test_hosts_get_their_key_pair_only_when_one_is_declared() -> None:
     assert "KeyName" not in keyless
 
 
-@pytest.mark.parametrize("variant", ["ec2-only", "ec2-and-fargate"])
+@pytest.mark.parametrize("variant", [name for name in WITH_HOSTS
+                                     if load(CLUSTER_VARIANTS[name]).cluster.instances.network_mode == "awsvpc"])
+def test_awsvpc_hosts_admit_nothing_from_load_balancers(variant: str) -> None:
+    """SPEC 5.4: awsvpc tasks have groups of their own; the hosts admit at most SSH from operator groups,
+    and the agent is not told of a host port range nothing uses."""
+    templates = build(CLUSTER_VARIANTS[variant])
+    assert all(ports == SSH and not source.endswith("LoadBalancerSecurityGroup")
+               for source, ports in ingress_into(templates, HOSTS))
+    assert not any("HostSecurityGroup" in template.get("Parameters", {})
+                   for name, template in templates.items() if name.startswith("service-"))
+    data = only(resources(templates["cluster.yaml"], "AWS::EC2::LaunchTemplate"))["LaunchTemplateData"]
+    assert "ECS_DYNAMIC_HOST_PORT_RANGE" not in data["UserData"]["Fn::Base64"]["Fn::Sub"]
+    assert "ECS_AWSVPC_BLOCK_IMDS=true" in data["UserData"]["Fn::Base64"]["Fn::Sub"].splitlines()
+
+
+@pytest.mark.parametrize("variant", WITH_HOSTS)
+def test_managed_scaling_places_through_the_capacity_provider_up_to_max_hosts(variant: str) -> None:
+    """ENI-bound placement: ECS managed scaling counts a task's network interface like its CPU and memory,
+    so a task that finds no free interface waits and the group grows, to `max` hosts and no further."""
+    blueprint = load(CLUSTER_VARIANTS[variant])
+    cluster = cluster_of(variant)
+    assert blueprint.cluster.instances is not None
+    provider = only(resources(cluster, "AWS::ECS::CapacityProvider"))["AutoScalingGroupProvider"]
+    assert provider["ManagedScaling"] == {"Status": "ENABLED", "TargetCapacity": 100}
+    assert provider["AutoScalingGroupArn"] == {"Ref": "HostAutoScalingGroup"}
+    group = only(resources(cluster, "AWS::AutoScaling::AutoScalingGroup"))
+    assert group["MaxSize"] == str(blueprint.cluster.instances.max)
+
+
+@pytest.mark.parametrize("variant", ["bridge"])
 def test_each_ec2_load_balancer_reaches_the_hosts_on_the_dynamic_port_range_the_agent_uses(variant: str) -> None:
     blueprint = load(CLUSTER_VARIANTS[variant])
     templates = build(CLUSTER_VARIANTS[variant])

@@ -83,7 +83,8 @@ def test_every_parameter_a_child_takes_is_named_and_labelled_once() -> None:
              for name in template.get("Parameters", {})}
     callee_groups = {name for name in taken if name.endswith(LOAD_BALANCER_SECURITY_GROUP)}
 
-    assert callee_groups == {"ImagesLoadBalancerSecurityGroup"}  # web, on Fargate, calls images
+    # Every caller with a group of its own takes its callee's: web (Fargate) calls images, images (EC2) worker-api.
+    assert callee_groups == {"ImagesLoadBalancerSecurityGroup", "WorkerApiLoadBalancerSecurityGroup"}
     assert taken - callee_groups <= set(LABELS), sorted(taken - callee_groups - set(LABELS))
 
 

@@ -1,7 +1,8 @@
-"""service-<name>.yaml against SPEC 5, on the example and on Fargate-only, EC2-only and mixed blueprints:
-public services with and without HTTPS, internal ones with EC2 callers, Fargate callers or none, and
-workers. Reachability is judged on the whole template set, because callers add rules to their
-callees' groups and every EC2 service adds one to the shared host group.
+"""service-<name>.yaml against SPEC 5, on the example and on Fargate-only, EC2-only (awsvpc, the default,
+and bridge, the opt-in) and mixed blueprints: public services with and without HTTPS, internal ones with
+EC2 callers, Fargate callers or none, and workers. Reachability is judged on the whole template set,
+because callers add rules to their callees' groups and every bridge-mode EC2 service adds one to the
+shared host group.
 
 Invariants that hold for every template of a set (placeholder egress, descriptions, IAM actions,
 physical names, exports, typed parameters) are checked in test_root.py over these blueprints too.
@@ -86,6 +87,24 @@ SERVICE_VARIANTS = {
           billing: {image: nginx, port: 7000}
           reporter: {image: nginx, talks_to: [inventory], exec: true}
         """,
+    "bridge": """
+        name: depot
+        cluster:
+          instances: {network_mode: bridge}
+        services:
+          gateway:
+            image: nginx
+            port: 8080
+            expose: public
+            allowed_cidrs: [198.51.100.0/24, 203.0.113.0/24]
+            talks_to: [inventory]
+          inventory:
+            image: nginx
+            port: 8080
+            scaling: {min: 1, max: 4, memory_percent: 70}
+          billing: {image: nginx, port: 7000}
+          reporter: {image: nginx, talks_to: [inventory], exec: true}
+        """,
     "mixed": f"""
         name: hybrid
         cluster:
@@ -148,6 +167,11 @@ class Case:
         return self.blueprint.launch_type(self.name) == "fargate"
 
     @property
+    def awsvpc(self) -> bool:
+        """Whether the tasks have an interface and a group of their own (Fargate, EC2 by default)."""
+        return self.service.resolved_network_mode(self.blueprint.cluster) == "awsvpc"
+
+    @property
     def expose(self) -> str:
         return self.service.resolved_expose
 
@@ -176,6 +200,8 @@ LOAD_BALANCED = PUBLIC + INTERNAL
 WORKERS = [case for case in CASES if case.expose == "none"]
 FARGATE = [case for case in CASES if case.on_fargate]
 EC2 = [case for case in CASES if not case.on_fargate]
+AWSVPC = [case for case in CASES if case.awsvpc]
+BRIDGE = [case for case in CASES if not case.awsvpc]
 
 
 def cases(found: list[Case]) -> Any:
@@ -183,6 +209,7 @@ def cases(found: list[Case]) -> Any:
 
 
 def test_the_blueprints_cover_every_kind_of_service() -> None:
+    assert {(case.on_fargate, case.awsvpc) for case in CASES} == {(True, True), (False, True), (False, False)}
     kinds = {(case.expose, case.on_fargate, bool(case.service.https)) for case in CASES}
     assert {("public", True, True), ("public", True, False), ("public", False, True), ("public", False, False),
             ("internal", True, True), ("internal", True, False), ("internal", False, False),
@@ -198,8 +225,8 @@ def callers_of(case: Case) -> list[str]:
 
 
 def group_of(case: Case, service: str) -> str:
-    """Where a service's traffic leaves from: its own task group on Fargate, the shared host group on EC2."""
-    if case.blueprint.launch_type(service) == "ec2":
+    """Where a service's traffic leaves from: its own task group (awsvpc), the shared host group (bridge)."""
+    if case.blueprint.services[service].resolved_network_mode(case.blueprint.cluster) == "bridge":
         return HOSTS
     return f"service-{service}.yaml/TaskSecurityGroup"
 
@@ -284,15 +311,17 @@ def test_https_listener_uses_the_blueprints_tls_policy(case: Case, policy: str) 
 def test_alb_sends_only_to_its_targets_on_the_target_ports(case: Case) -> None:
     port = case.service.port
     assert port is not None
-    if case.on_fargate:
+    if case.awsvpc:
         assert egress_from(case.templates, case.load_balancer_group) == {(case.task_group, (port, port))}
+        # The other half of the path: the task group admits this load balancer on the container port.
+        assert ingress_into(case.templates, case.task_group) == {(case.load_balancer_group, (port, port))}
     else:
         assert egress_from(case.templates, case.load_balancer_group) == {(HOSTS, DYNAMIC_HOST_PORTS)}
         # The other half of the path: the host group admits this load balancer on the same range.
         assert (case.load_balancer_group, DYNAMIC_HOST_PORTS) in ingress_into(case.templates, HOSTS)
     target_group = case.one("AWS::ElasticLoadBalancingV2::TargetGroup")
     assert target_group["Port"] == port
-    assert target_group["TargetType"] == ("ip" if case.on_fargate else "instance")
+    assert target_group["TargetType"] == ("ip" if case.awsvpc else "instance")
 
 
 @cases(LOAD_BALANCED)
@@ -312,25 +341,30 @@ def test_internal_alb_admits_only_the_groups_of_its_callers_on_the_listener_port
 
 
 @parametrize_by_first("case, expected", [
-    (Case("mixed", "search"), {(HOSTS, (80, 80)), ("service-web.yaml/TaskSecurityGroup", (80, 80))}),
-    (Case("mixed", "ledger"), {(HOSTS, (443, 443)), ("service-web.yaml/TaskSecurityGroup", (443, 443))}),
+    (Case("mixed", "search"), {("service-jobs.yaml/TaskSecurityGroup", (80, 80)),
+                               ("service-web.yaml/TaskSecurityGroup", (80, 80))}),
+    (Case("mixed", "ledger"), {("service-jobs.yaml/TaskSecurityGroup", (443, 443)),
+                               ("service-web.yaml/TaskSecurityGroup", (443, 443))}),
     (Case("fargate-only", "cart"), {("service-storefront.yaml/TaskSecurityGroup", (80, 80)),
                                     ("service-mailer.yaml/TaskSecurityGroup", (80, 80))}),
     (Case("fargate-only", "ledger"), set()),
-    (Case("ec2-only", "inventory"), {(HOSTS, (80, 80))}),
+    (Case("ec2-only", "inventory"), {("service-gateway.yaml/TaskSecurityGroup", (80, 80)),
+                                     ("service-reporter.yaml/TaskSecurityGroup", (80, 80))}),
     (Case("ec2-only", "billing"), set()),
-    (Case("example", "images"), {(HOSTS, (80, 80))}),
+    (Case("bridge", "inventory"), {(HOSTS, (80, 80))}),
+    (Case("example", "images"), {("service-api.yaml/TaskSecurityGroup", (80, 80))}),
 ])
 def test_internal_alb_ingress_spelled_out(case: Case, expected: set) -> None:
     assert ingress_into(case.templates, case.load_balancer_group) == expected
 
 
-def test_ec2_callers_share_one_path_added_by_the_callee() -> None:
-    """Two EC2 callers leave from the same host group; the callee opens that path once, in its own stack."""
+def test_bridge_callers_share_one_path_added_by_the_callee() -> None:
+    """Two bridge-mode callers leave from the same host group; the callee opens that path once, in its own
+    stack."""
     templates = build("""
         name: depot
         cluster:
-          instances: {}
+          instances: {network_mode: bridge}
         services:
           api: {image: nginx, port: 8080, expose: public, talks_to: [images]}
           jobs: {image: nginx, talks_to: [images]}
@@ -374,7 +408,7 @@ def test_fargate_tasks_get_no_public_ip_and_run_in_the_private_subnets(case: Cas
         "Fn::GetAtt": ["Network", "Outputs.PrivateSubnets"]}
 
 
-@cases(FARGATE)
+@cases(AWSVPC)
 def test_task_group_admits_only_its_load_balancer_on_the_container_port(case: Case) -> None:
     if case.service.has_load_balancer:
         port = case.service.port
@@ -387,11 +421,30 @@ def test_task_group_admits_only_its_load_balancer_on_the_container_port(case: Ca
 
 @cases(EC2)
 def test_ec2_tasks_run_on_the_cluster_capacity_provider(case: Case) -> None:
+    """Through the capacity provider, never a bare launch type: a task managed scaling cannot place (no
+    free interface, CPU or memory) waits for the hosts it adds."""
     service = case.one("AWS::ECS::Service")
-    assert "NetworkConfiguration" not in service and "LaunchType" not in service
+    assert "LaunchType" not in service
     [strategy] = service["CapacityProviderStrategy"]
     assert resolve(case.templates, case.filename, strategy["CapacityProvider"]) == "cluster.yaml/HostCapacityProvider"
-    assert "AWS::EC2::SecurityGroup" not in types_in(case.template) or case.service.has_load_balancer
+    if case.awsvpc:
+        assert "AWS::EC2::SecurityGroup" in types_in(case.template)
+    else:
+        assert "NetworkConfiguration" not in service
+        assert "AWS::EC2::SecurityGroup" not in types_in(case.template) or case.service.has_load_balancer
+
+
+@cases([case for case in EC2 if case.awsvpc])
+def test_awsvpc_ec2_tasks_get_their_own_group_in_the_private_subnets_without_a_public_ip(case: Case) -> None:
+    service = case.one("AWS::ECS::Service")
+    # No AssignPublicIp at all: ECS takes it only for Fargate, and its default is DISABLED.
+    assert service["NetworkConfiguration"] == {"AwsvpcConfiguration": {
+        "Subnets": {"Ref": "PrivateSubnets"},
+        "SecurityGroups": [{"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}],
+    }}
+    assert stack_of(case.templates, case.filename)["Parameters"]["PrivateSubnets"] == {
+        "Fn::GetAtt": ["Network", "Outputs.PrivateSubnets"]}
+    assert "HostSecurityGroup" not in case.template["Parameters"]
 
 
 @cases(CASES)
@@ -406,17 +459,13 @@ def test_service_runs_in_the_cluster_of_the_cluster_stack(case: Case) -> None:
 def test_task_definition_networking_matches_the_launch_type(case: Case) -> None:
     definition = case.one("AWS::ECS::TaskDefinition")
     [container] = definition["ContainerDefinitions"]
-    if case.on_fargate:
-        assert definition["NetworkMode"] == "awsvpc"
-        assert definition["RequiresCompatibilities"] == ["FARGATE"]
-    else:
-        assert definition["NetworkMode"] == "bridge"
-        assert definition["RequiresCompatibilities"] == ["EC2"]
+    assert definition["NetworkMode"] == ("awsvpc" if case.awsvpc else "bridge")
+    assert definition["RequiresCompatibilities"] == (["FARGATE"] if case.on_fargate else ["EC2"])
     if case.service.port is None:
         assert "PortMappings" not in container
     else:
         # Bridge mode: host port 0 lets ECS pick one from the dynamic range the load balancer may reach.
-        host_port = case.service.port if case.on_fargate else 0
+        host_port = case.service.port if case.awsvpc else 0
         assert container["PortMappings"] == [{"ContainerPort": case.service.port, "HostPort": host_port,
                                               "Protocol": "tcp"}]
     assert (definition["Cpu"], definition["Memory"]) == (str(case.service.cpu), str(case.service.memory))
@@ -506,7 +555,8 @@ def test_ecs_exec_gives_the_task_role_only_ssmmessages(case: Case) -> None:
 
 
 def test_some_services_use_ecs_exec() -> None:
-    assert {str(case) for case in CASES if case.service.exec} == {"fargate-only-storefront", "ec2-only-reporter"}
+    assert {str(case) for case in CASES if case.service.exec} == {
+        "fargate-only-storefront", "ec2-only-reporter", "bridge-reporter"}
 
 
 # --- the ECS service ----------------------------------------------------------------------------------------
@@ -605,10 +655,10 @@ def test_workers_have_no_load_balancer_and_admit_nothing(case: Case) -> None:
     # The only ingress a worker's stack writes is its own path into a callee's load balancer.
     callees = {f"service-{callee}.yaml/LoadBalancerSecurityGroup" for callee in case.service.talks_to}
     assert {rule.group for rule in ingress if rule.filename == case.filename} <= callees
-    if case.on_fargate:
+    if case.awsvpc:
         assert ingress_into(case.templates, case.task_group) == set()
     else:
-        # An EC2 worker owns no group: it needs nothing of the VPC (an unused parameter fails lint).
+        # A bridge worker owns no group: it needs nothing of the VPC (an unused parameter fails lint).
         assert "AWS::EC2::SecurityGroup" not in types_in(case.template)
         assert set(case.template["Parameters"]) == {"ClusterName", "CapacityProvider"}
 
@@ -618,7 +668,7 @@ def test_workers_reach_only_the_load_balancers_they_talk_to(case: Case) -> None:
     own = group_of(case, case.name)
     reached = {peer for peer, _ in egress_from(case.templates, own) if peer.endswith("LoadBalancerSecurityGroup")}
     assert {f"service-{callee}.yaml/LoadBalancerSecurityGroup" for callee in case.service.talks_to} <= reached
-    if case.on_fargate:
+    if case.awsvpc:
         assert reached == {f"service-{callee}.yaml/LoadBalancerSecurityGroup" for callee in case.service.talks_to}
 
 

@@ -128,8 +128,26 @@ def test_sources_name_the_most_specific_key() -> None:
     assert found[("service-web.yaml", "ScalableTarget")] == "services.web.scaling"
     assert found[("service-web.yaml", "Service")] == "services.web"
     assert found[("catalog.yaml", "WebServiceProduct")] == "catalog"
-    # The callee's side of talks_to from the hosts: admin (EC2) calls catalog; web (Fargate) adds its own path.
-    assert found[("service-catalog.yaml", "LoadBalancerFromHosts")] == "services.admin.talks_to"
+    # An EC2 task group exists because of the service and the cluster's network mode (awsvpc by default).
+    assert found[("service-admin.yaml", "TaskSecurityGroup")] == ["services.admin", "cluster.instances.network_mode"]
+    assert found[("cluster.yaml", "HostSecurityGroup")] == ["cluster.instances", "cluster.instances.network_mode"]
+    # Each caller adds its own path to its callee, EC2 (admin) and Fargate (web) alike.
+    assert found[("service-admin.yaml", "CallsCatalogEgress")] == "services.admin.talks_to"
+    assert ("service-catalog.yaml", "LoadBalancerFromHosts") not in found
+
+
+def test_bridge_callers_path_comes_from_every_caller_s_talks_to() -> None:
+    """The callee's side of talks_to from the shared host group: each bridge caller's key is a source."""
+    found = sources("""
+        name: shop
+        cluster: {instances: {network_mode: bridge}}
+        services:
+          catalog: {image: nginx, port: 8080}
+          admin: {image: nginx, port: 8080, talks_to: [catalog]}
+          jobs: {image: nginx, talks_to: [catalog]}
+        """)
+    assert found[("service-catalog.yaml", "LoadBalancerFromHosts")] == ["services.admin.talks_to",
+                                                                         "services.jobs.talks_to"]
 
 
 def test_the_source_joins_metadata_a_builder_already_wrote() -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from generator.cfn.extensions import expand
 from generator.cfn.facts import Facts
 from generator.cfn.reader import TemplateReadError, read_template
 from generator.cfn.templates import Template, TemplateSet, rendered_template
@@ -46,7 +47,7 @@ def audit_files(paths: Iterable[Path], strict: bool = False) -> list[Finding]:
     templates = []
     for path in paths:
         try:
-            templates.append(Template(str(path), read_template(path, marked=True)))
+            templates.append(Template(str(path), expand(str(path), read_template(path, marked=True))))
         except TemplateReadError as exc:
             raise AuditInputError(str(exc)) from None
     return audit_templates(templates, strict)

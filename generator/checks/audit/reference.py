@@ -86,8 +86,12 @@ RULES_INTRO = ("One module per rule under `generator/checks/audit/rules/`, found
 
 READINGS = """A few readings worth knowing:
 
-- **Public subnet**: a subnet associated with a route table that sends `0.0.0.0/0` to an internet
-  gateway (a resource of the set, or a literal `igw-...`). Every other subnet of the set is private.
+- **Public subnet**: a subnet associated with a route table whose routes to an internet gateway (a
+  resource of the set, or a literal `igw-...`) send it the internet: `0.0.0.0/0`, CIDRs or a declared
+  prefix list (`DestinationPrefixListId`) that together are the internet (see below). Every other subnet
+  of the set is private. A route whose `GatewayId` cannot be resolved cannot be verified. Instances that
+  name no subnets (an auto scaling group with only `AvailabilityZones`, an instance without `SubnetId`)
+  launch into the default VPC, whose subnets are public.
 - **What a security group is for** comes from what uses it: the groups of internet-facing and
   internal application load balancers; *hosts* (an auto scaling group behind an ECS capacity
   provider, or instances whose user data sets `ECS_CLUSTER`); *bastion* (any other instance);
@@ -99,10 +103,15 @@ NOTES_INTRO = "What single rules read, and what they leave out:"
 RESOLUTION = """## How nesting is followed
 
 The files given to one `blueprint audit` form one set. For each `AWS::CloudFormation::Stack`, the
-last path segment of its `TemplateURL` (`network.yaml`, or `https://bucket.s3.amazonaws.com/x/network.yaml`)
-names the child: the file of that name beside the parent if there is one, otherwise the only file
-of that name in the set (two candidates elsewhere: not followed). So `blueprint audit output/*/*.yaml`
-audits several sets at once without wiring one set's root to another set's children.
+last path segment of its `TemplateURL` (`network.yaml`, or `https://bucket.s3.amazonaws.com/x/network.yaml`,
+also when the URL is an `Fn::Sub` or `Fn::Join` that computes only the bucket or region and ends in a
+literal file name) names the child: the file of that name beside the parent if there is one, otherwise
+the only file of that name in the set (two candidates elsewhere: not followed). So `blueprint audit
+output/*/*.yaml` audits several sets at once without wiring one set's root to another set's children.
+A nested stack whose child is not in the set, or whose URL does not end in a literal file name, cannot
+be verified (SEC1301): a root audited without its children does not pass silently. A child nested by
+several stacks or roots is judged over every parent: each of its parameters may be what any of them
+passes.
 
 Values are then resolved across the set, in short form (`!Ref`, `!GetAtt`) and long form alike, in
 YAML or JSON. The audit fails closed: a property may resolve to several values, and a fact holds if
@@ -110,17 +119,19 @@ YAML or JSON. The audit fails closed: a property may resolve to several values, 
 
 | written | what the audit takes it for |
 |---|---|
-| `Ref` to a parameter the parent fills | the parent stack's `Parameters` entry, followed into the parent and on up |
+| `Ref` to a parameter the parent fills | the parent stack's `Parameters` entry, followed into the parent and on up; with several parents, what each passes |
+| `Ref` to a child's parameter its parent leaves out or passes as `AWS::NoValue` (or `Fn::If` with a `AWS::NoValue` branch) | the child's `Default` applies: judged as a parameter nobody fills (next row) |
 | `Ref` to a parameter nobody in the set fills | each of its `AllowedValues` (and its `Default`); with a `Default` only, the default **and** "any value"; with neither, "any value"; an `AWS::SSM::Parameter::Value<...>` parameter is always "any value" |
 | `Fn::GetAtt [Child, Outputs.X]` | the child's output `X`, resolved in the child |
-| `Fn::GetAtt [R, Attr]`, `Ref R` | the resource `R` (a group's `GroupId` is the group) |
+| `Fn::GetAtt [R, Attr]`, `Ref R` | the resource `R` (a group's `GroupId` is the group); except a load balancer's `SecurityGroups` (its groups, as its `SecurityGroups` property says), a VPC's `DefaultSecurityGroup` and `DefaultNetworkAcl` (computed), and any attribute of a custom resource (computed) |
+| `Ref` to a list parameter (`CommaDelimitedList`, `List<...>`) | its `Default` and each allowed value, split on commas |
 | `Fn::If [C, A, B]` | both `A` and `B`, also when they are equal; around a whole list entry, a statement, a document or a property |
 | `Ref AWS::NoValue` | nothing: the property or entry is absent (`SecurityGroupEgress: !Ref AWS::NoValue` keeps AWS's allow-all egress) |
 | `Fn::Sub "${X}"`, `Fn::Sub "${X.Attr}"`, `Fn::Sub [${V}, {V: ...}]` | the reference alone: `Ref X`, `GetAtt X.Attr`, or the variable |
 | `Fn::Sub "${A},${B}"` | a list: `A` and `B` (a network output of subnets written as a Sub) |
 | `Fn::Sub` with text around references | text: every literal spelling when each reference is literal, otherwise computed (its text is kept, so `arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess` is still recognised) |
 | `Fn::FindInMap [M, K1, K2]` | the entry; a key that is not one literal (`!Ref AWS::Region`) may be any key of its level, so every value the lookup may give; `DefaultValue` too |
-| `Fn::Join [",", [...]]`, `Fn::Split`, `Fn::Select` | lists (of subnets, of groups); `Fn::Select` with a literal index over a fully known list picks one, otherwise all |
+| `Fn::Join [",", [...]]`, `Fn::Split`, `Fn::Select` | lists (of subnets, of groups); `Fn::Select` with a literal index picks that element of every list the value may be: each `Fn::If` branch, a list parameter's `Default` (plus any allowed value, at any position), a split text, a load balancer's groups; over a list whose positions are not known, every element |
 | `Fn::Join` with another delimiter | text, literal when every part is |
 | `Fn::Base64 X` | `X` (user data is read as text; a literal base64 user data string is decoded) |
 | a policy document as a JSON string | the parsed document |
@@ -129,12 +140,17 @@ YAML or JSON. The audit fails closed: a property may resolve to several values, 
 Resolution is depth-bounded (40 levels: a cycle or absurd nesting ends as "computed", never a hang) and
 memoised per template node, so a value read by several rules is resolved once.
 
-CIDRs are judged by meaning (`generator/cfn/cidrs.py`, the standard `ipaddress` module): every spelling
-of `::/0`; rules of one group and direction whose CIDRs **together** cover the public IPv4 space
-(everything but the private, shared, loopback, link-local, multicast and reserved ranges) or the
-public IPv6 space (`2000::/3`) are "the internet" (`0.0.0.0/1` + `128.0.0.0/1`); a rule naming a
-managed prefix list declared in the set (`AWS::EC2::PrefixList`) stands for each of its entries. A
-route table whose routes to an internet gateway together cover the internet makes its subnets public.
+CIDRs are judged by meaning and by size (`generator/cfn/cidrs.py`, the standard `ipaddress` module's
+`collapse_addresses`, linear in the number of CIDRs): every spelling of `::/0` is the internet, and so
+are CIDRs that **together** admit at least a sixteenth of the public IPv4 space (everything but the
+private, shared, loopback, link-local, multicast and reserved ranges; about 231 million addresses,
+fourteen /8s) or of the public IPv6 space (`2000::/3`), or any one CIDR with more public addresses than
+a /8 (IPv6: a /11). So `0.0.0.0/1` + `128.0.0.0/1` is the internet, and so is the whole internet with
+a few never-routed test networks carved out of it; no partner or office list comes near. "Together"
+means the rules of one group and direction, or of all the groups one load balancer, instance or task
+carries at once: traffic any of them admits reaches it. A rule naming a managed prefix list declared in
+the set (`AWS::EC2::PrefixList`) stands for each of its entries. A route table whose routes to an
+internet gateway together are the internet makes its subnets public.
 
 Every resource type that runs hosts, tasks or listeners is read: `AWS::EC2::Instance` (with its launch
 template), `AWS::AutoScaling::AutoScalingGroup` (its `LaunchTemplate`, its `MixedInstancesPolicy`'s
@@ -149,11 +165,18 @@ their user data (plain, `Fn::Sub`, `Fn::Base64` or base64 literal) sets `ECS_CLU
 A security-relevant value that resolves to nothing the audit can judge is a finding, not a pass:
 a rule's CIDR, group, peer group or protocol; a load balancer's scheme or type, its subnets, a
 listener's protocol, policy or load balancer; a host's or task's subnets (a parameter whose name says
-neither public nor private), public-IP setting, launch template; an IAM action, effect, trusted service
-or attached managed policy; a prefix list not declared in the set. So is every resource of a type that
-runs compute or opens network paths that the audit does not read (`AWS::EKS::Nodegroup`,
-`AWS::Batch::ComputeEnvironment`, classic ELBs, network and gateway load balancers, ...; the list is
-`UNREAD` in `generator/cfn/facts.py`). Outside templates get a warning (exit 0), `--strict` makes it an
+neither public nor private, or a resource that is not an `AWS::EC2::Subnet`), public-IP setting,
+launch template; a route's gateway; a nested stack whose template is not in the set; an IAM action,
+effect, trusted service or attached managed policy (an AWS managed policy is judged by its name:
+admin-like and service-wide ones are SEC1001, the narrow ones this tool attaches pass, any other cannot
+be verified: `NARROW` in `generator/cfn/policies.py`); a prefix list not declared in the set. So is
+every resource of a type the audit neither reads nor knows to be inert: an allow-list (`FULLY_READ` and
+`INERT`, each with its reason, in `generator/cfn/coverage.py`), so a type the audit has never heard of
+(CodeBuild, Cloud9, Global Accelerator, `AWS::Serverless::*`, ...) fails closed; and so is a resource
+with a property included by `Fn::Transform`, or an entry under `Resources` made by a macro.
+`Fn::ForEach` loops (`AWS::LanguageExtensions`) are expanded with cfn-lint's own transform and audited;
+policy and trust documents written as `Fn::Sub` JSON text are spelled out (computed parts as `*`) and
+parsed. Outside templates get a warning (exit 0), `--strict` makes it an
 error; `blueprint build` always treats it as an error, since its own templates must be fully verifiable.
 
 ## What the audit cannot see

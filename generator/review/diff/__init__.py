@@ -20,7 +20,7 @@ from generator.review.diff.model import (
     DiffInputError,
     ResourceChange,
 )
-from generator.review.diff.reading import load_apps, load_templates
+from generator.review.diff.reading import load_apps, load_templates, read_side
 from generator.review.diff.report import as_json, as_markdown, as_text
 from generator.review.diff.values import show_value
 
@@ -45,5 +45,6 @@ __all__ = [
     "diff_templates",
     "load_apps",
     "load_templates",
+    "read_side",
     "show_value",
 ]

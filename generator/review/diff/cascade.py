@@ -11,11 +11,15 @@ from generator.cfn.templates import TemplateSet
 from generator.review.diff.behaviour import classify
 from generator.review.diff.model import (
     ADDED,
+    IN_A_VPC,
     IN_PLACE,
     LAUNCH_TEMPLATE,
-    MISSING,
     MODIFIED,
+    MOVES_VPC,
     REMOVED,
+    REPLACEMENT,
+    VPC_BOUND,
+    VPC_TYPE,
     AppDiff,
     PropertyChange,
     ReachChange,
@@ -28,6 +32,7 @@ from generator.review.diff.values import (
     resources_of,
     show_path,
     source_of,
+    value_at,
 )
 
 
@@ -52,7 +57,7 @@ def cascade(head: TemplateSet, base: Mapping[str, dict[str, Any]], by_key: dict[
             if target == (file, rid):
                 continue
             if target in renewed:
-                cause = ("id", _name(*target))
+                cause = ("vpc" if _in_replaced_vpc(head, target, renewed) else "id", _name(*target))
             elif target in versions and reference.attribute == "LatestVersionNumber":
                 cause = ("version", _name(*target))
             else:
@@ -65,8 +70,8 @@ def cascade(head: TemplateSet, base: Mapping[str, dict[str, Any]], by_key: dict[
     while growing:  # first the fixpoint: which resources end up with a new ID (or launch template version)
         growing = False
         for file, rid, entry in existing:
-            for path in causes(file, rid, entry):
-                effect, reason = classify(resource_type(entry), path, {}, {}, entry)
+            for path, found in causes(file, rid, entry).items():
+                effect, reason = _classify_caused(entry, path, found)
                 if (file, rid) not in renewed and renews(resource_type(entry), effect, reason):
                     renewed.add((file, rid))
                     growing = True
@@ -85,14 +90,34 @@ def cascade(head: TemplateSet, base: Mapping[str, dict[str, Any]], by_key: dict[
                 change = by_key[(file, rid)] = ResourceChange(file, rid, resource_type(entry), MODIFIED,
                                                               source_of(entry))
                 stacks[file].resources.append(change)
-            effect, reason = classify(resource_type(entry), path, {}, {}, entry)
-            value = _at(entry.get("Properties") or {}, path)
+            effect, reason = _classify_caused(entry, path, found)
+            value = value_at(entry.get("Properties") or {}, path)
             change.changes.append(PropertyChange(shown, value, value, effect, f"{reason}; {_consequence(found)}",
                                                  via=", ".join(name for _, name in found)))
 
 
+def _in_replaced_vpc(head: TemplateSet, target: tuple[str, str], renewed: set[tuple[str, str]]) -> bool:
+    """Whether a subnet or security group is new because its VPC is: what names it moves to another VPC."""
+    entry = head.templates[target[0]].resources.get(target[1])
+    if not isinstance(entry, dict) or resource_type(entry) not in IN_A_VPC:
+        return False
+    vpc = (entry.get("Properties") or {}).get("VpcId") if isinstance(entry.get("Properties"), dict) else None
+    return any((ref.target.file, ref.target.id) in renewed and resource_type(head.resource(ref.target)) == VPC_TYPE
+               for ref in head.references(target[0], vpc))
+
+
+def _classify_caused(entry: dict[str, Any], path: tuple[Segment, ...], found: list[tuple[str, str]]
+                     ) -> tuple[str, str]:
+    """How a resource updates when what it names gets a new ID; a VPC-bound one cannot follow it to
+    another VPC."""
+    kind = resource_type(entry)
+    if path and path[0] in VPC_BOUND.get(kind, ()) and any(cause == "vpc" for cause, _ in found):
+        return REPLACEMENT, MOVES_VPC
+    return classify(kind, path, {}, {}, entry)
+
+
 def _consequence(causes: list[tuple[str, str]]) -> str:
-    ids = [name for kind, name in causes if kind == "id"]
+    ids = [name for kind, name in causes if kind in ("id", "vpc")]
     versions = [name for kind, name in causes if kind == "version"]
     parts = []
     if ids:
@@ -100,19 +125,6 @@ def _consequence(causes: list[tuple[str, str]]) -> str:
     if versions:
         parts.append(f"takes a new version of {', '.join(versions)}")
     return " and ".join(parts)
-
-
-def _at(value: Any, path: tuple[Segment, ...]) -> Any:
-    for segment in path:
-        if isinstance(segment, tuple):
-            value = next((item for item in value if isinstance(item, dict)
-                          and str(item.get(segment[0])) == segment[1]), MISSING) if isinstance(value, list) \
-                else MISSING
-        elif isinstance(segment, int):
-            value = value[segment] if isinstance(value, list) and segment < len(value) else MISSING
-        else:
-            value = value.get(segment, MISSING) if isinstance(value, dict) else MISSING
-    return value
 
 
 def _name(file: str, logical_id: str) -> str:

@@ -9,7 +9,10 @@ revision and rolls the service's tasks, a launch template change rolls the auto 
 Replacement cascades: whatever takes a replaced resource's ID in a create-only property (a subnet's
 `VpcId`, across nested stacks through parameters and outputs) is replaced too. A renamed logical ID is
 a replacement: CloudFormation deletes the old resource and creates the new one. `Metadata` is ignored:
-CloudFormation does not update it on its own.
+CloudFormation does not update it on its own. Values are compared as CloudFormation reads them (scalars by
+their string form: `80` and `"80"` are one value), and what a resource reads from the template's Mappings
+and Conditions is part of it (lookups.py). Stacks are paired by name, not file name: network.json and
+network.yaml are one stack written two ways.
 """
 
 from __future__ import annotations
@@ -18,44 +21,53 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.cfn.artifacts import STACK_TYPE
 from generator.cfn.templates import TemplateSet, is_function
 from generator.review.diff.behaviour import classify
 from generator.review.diff.cascade import cascade, note_nested_updates, reachability_changes
+from generator.review.diff.lookups import Lookups, names_read
 from generator.review.diff.model import (
     ADDED,
     ATTRIBUTES,
     BUCKETS,
     IDENTITY_KEYS,
     IN_PLACE,
+    MAY_REPLACE,
     MISSING,
     MODIFIED,
+    NAMED_SECTIONS,
     REMOVED,
     RENAMED,
     REPLACEMENT,
     AppDiff,
     Apps,
     Diff,
+    DiffInputError,
     NamedChange,
     PropertyChange,
     ResourceChange,
     StackDiff,
 )
-from generator.review.diff.reading import load_apps, load_templates
+from generator.review.diff.reading import read_side
 from generator.review.diff.values import (
     Segment,
     resource_type,
     resources_of,
+    same,
     show_path,
     source_of,
+    stack_name,
     template_section,
+    value_at,
 )
 from generator.stacks.registry import nesting_order
 
 
-def diff_directories(base: Path, head: Path) -> Diff:
-    """Two output directories; two applications' own directories are compared whatever their names."""
-    base_apps, head_apps = load_apps(base), load_apps(head)
-    return diff_apps(base_apps, head_apps, pair_single=bool(load_templates(base)) and bool(load_templates(head)))
+def diff_directories(base: Path, head: Path, passed_over: list[str] | None = None) -> Diff:
+    """Two output directories; two applications' own directories are compared whatever their names.
+    Files passed over as no templates are named in `passed_over`."""
+    (base_apps, base_single), (head_apps, head_single) = read_side(base, passed_over), read_side(head, passed_over)
+    return diff_apps(base_apps, head_apps, pair_single=base_single and head_single)
 
 
 def diff_apps(base: Apps, head: Apps, *, pair_single: bool = False) -> Diff:
@@ -73,6 +85,7 @@ def diff_apps(base: Apps, head: Apps, *, pair_single: bool = False) -> Diff:
 def diff_templates(name: str, base: Mapping[str, dict[str, Any]], head: Mapping[str, dict[str, Any]],
                    status: str = MODIFIED) -> AppDiff:
     app = AppDiff(name, status)
+    base = named_as(base, head)
     base_set = TemplateSet.of_documents(base)
     head_set = TemplateSet.of_documents(head)
     for file in sorted(set(base) | set(head), key=_stack_order):
@@ -88,6 +101,39 @@ def diff_templates(name: str, base: Mapping[str, dict[str, Any]], head: Mapping[
     return app
 
 
+def named_as(base: Mapping[str, dict[str, Any]], head: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`base` with each template under the file name HEAD gives its stack (network.json -> network.yaml),
+    and the TemplateURLs that name a renamed file following it: the same set written as JSON or YAML is
+    no change."""
+    for side in (base, head):
+        stacks: dict[str, str] = {}
+        for file in side:
+            if stack_name(file) in stacks:
+                raise DiffInputError(f"{stacks[stack_name(file)]} and {file} are both templates of stack "
+                                     f"{stack_name(file)!r}; keep one")
+            stacks[stack_name(file)] = file
+    head_files = {stack_name(file): file for file in head}
+    renamed = {file: head_files[stack_name(file)] for file in base
+               if stack_name(file) in head_files and head_files[stack_name(file)] != file}
+    if not renamed:
+        return dict(base)
+    return {renamed.get(file, file): _retarget(template, renamed) for file, template in base.items()}
+
+
+def _retarget(template: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:
+    resources = dict(resources_of(template))
+    for rid, entry in resources.items():
+        properties = entry.get("Properties")
+        url = properties.get("TemplateURL") if isinstance(properties, dict) else None
+        if resource_type(entry) != STACK_TYPE or not isinstance(url, str):
+            continue
+        folder, _, file = url.rpartition("/")
+        if file in renamed:
+            new_url = f"{folder}/{renamed[file]}" if folder else renamed[file]
+            resources[rid] = {**entry, "Properties": {**properties, "TemplateURL": new_url}}
+    return {**template, "Resources": resources}
+
+
 def _stack_order(file: str) -> tuple[int, str]:
     return nesting_order(file), file
 
@@ -101,9 +147,10 @@ def _diff_stack(file: str, base: dict[str, Any] | None, head: dict[str, Any] | N
     stack = StackDiff(file, status)
     old = resources_of(base)
     new = resources_of(head)
+    lookups = Lookups(base), Lookups(head)
     removed = [rid for rid in old if rid not in new]
     added = [rid for rid in new if rid not in old]
-    renames = _renames(old, new, removed, added)
+    renames = _renames(old, new, removed, added, lookups)
     for rid, entry in new.items():
         if rid in renames.values():
             previous = next(before for before, after in renames.items() if after == rid)
@@ -114,7 +161,7 @@ def _diff_stack(file: str, base: dict[str, Any] | None, head: dict[str, Any] | N
         elif rid in added:
             stack.resources.append(ResourceChange(file, rid, resource_type(entry), ADDED, source_of(entry)))
         else:
-            changes = _resource_changes(old[rid], entry)
+            changes = _resource_changes(old[rid], entry, lookups)
             if changes:
                 stack.resources.append(ResourceChange(file, rid, resource_type(entry), MODIFIED, source_of(entry),
                                                       changes))
@@ -126,15 +173,23 @@ def _diff_stack(file: str, base: dict[str, Any] | None, head: dict[str, Any] | N
                                   if r.action in (REMOVED, RENAMED)])
     if status != MODIFIED:
         return stack  # every parameter and output comes or goes with the stack
-    for section in ("Parameters", "Outputs"):
+    for section in NAMED_SECTIONS:
         before, after = template_section(base, section), template_section(head, section)
         for name in after:
             if name not in before:
                 stack.named.append(NamedChange(section, name, ADDED))
-            elif before[name] != after[name]:
+            elif not _same_named(section, name, before[name], after[name], lookups):
                 stack.named.append(NamedChange(section, name, MODIFIED))
         stack.named.extend(NamedChange(section, name, REMOVED) for name in before if name not in after)
     return stack
+
+
+def _same_named(section: str, name: str, before: Any, after: Any, lookups: tuple[Lookups, Lookups]) -> bool:
+    if section == "Conditions":
+        return lookups[0].condition(name) == lookups[1].condition(name)
+    if section == "Outputs" and isinstance(before, dict) and isinstance(after, dict):
+        return same(lookups[0].resource(before), lookups[1].resource(after))
+    return same(before, after)
 
 
 # What must be unique while both exist: CloudFormation creates a new resource before it deletes the old.
@@ -158,8 +213,8 @@ def _collisions(old: dict[str, Any], new: dict[str, Any], added: list[str], remo
         identity = [(new[created].get("Properties") or {}).get(key) for key in keys]
         shared = ", ".join(key for key, value in zip(keys, identity, strict=True) if value is not None)
         for deleted in removed:
-            if resource_type(old[deleted]) == kind and [(old[deleted].get("Properties") or {}).get(key)
-                                                for key in keys] == identity:
+            if resource_type(old[deleted]) == kind and same([(old[deleted].get("Properties") or {}).get(key)
+                                                             for key in keys], identity):
                 found.append(f"{created} is created before {deleted} is deleted, and both have the same {shared}: "
                              "the update fails. Keep the logical ID, or remove the old one in an earlier deployment.")
     return found
@@ -170,41 +225,69 @@ def _deployed(entry: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in entry.items() if key != "Metadata"}
 
 
-def _renames(old: dict[str, Any], new: dict[str, Any], removed: list[str], added: list[str]) -> dict[str, str]:
+def _renames(old: dict[str, Any], new: dict[str, Any], removed: list[str], added: list[str],
+             lookups: tuple[Lookups, Lookups]) -> dict[str, str]:
     """Removed -> added logical IDs of resources that are the same but for their ID."""
     renames: dict[str, str] = {}
     taken: set[str] = set()
     for before in removed:
-        match = [after for after in added
-                 if after not in taken and _deployed(old[before]) == _deployed(new[after])]
+        match = [after for after in added if after not in taken
+                 and same(lookups[0].resource(_deployed(old[before])), lookups[1].resource(_deployed(new[after])))]
         if len(match) == 1:
             renames[before] = match[0]
             taken.add(match[0])
     return renames
 
 
-def _resource_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PropertyChange]:
+def _resource_changes(old: dict[str, Any], new: dict[str, Any], lookups: tuple[Lookups, Lookups]
+                      ) -> list[PropertyChange]:
     kind = resource_type(new)
     if resource_type(old) != kind:
         return [PropertyChange("Type", resource_type(old), kind, REPLACEMENT, "a new resource type")]
     changes = []
-    properties_old, properties_new = old.get("Properties") or {}, new.get("Properties") or {}
-    for path, before, after in _walk_diff(properties_old, properties_new, ()):
-        effect, reason = classify(kind, path, properties_old, properties_new, new)
+    read_old, read_new = lookups[0].resource(old), lookups[1].resource(new)
+    raw_old, raw_new = old.get("Properties") or {}, new.get("Properties") or {}
+    properties_old, properties_new = read_old.get("Properties") or {}, read_new.get("Properties") or {}
+    memo: dict[tuple[int, int], bool] = {}
+    for path, _, _ in _walk_diff(properties_old, properties_new, (), memo):
+        effect, reason = classify(kind, path, properties_old, properties_new, read_new)
+        before, after = value_at(raw_old, path), value_at(raw_new, path)
+        if same(before, after):  # as written, the same: what it reads from a Mapping or Condition changed
+            reason = f"{reason}; {_lookups_changed(before, lookups)}"
         changes.append(PropertyChange(show_path(path), before, after, effect, reason))
     for attribute in ATTRIBUTES:
+        if same(read_old.get(attribute, MISSING), read_new.get(attribute, MISSING)):
+            continue
         before, after = old.get(attribute, MISSING), new.get(attribute, MISSING)
-        if before != after:
+        if attribute == "Condition":
+            why = "its Condition decides whether it exists: it may be created or deleted"
+            changes.append(PropertyChange(attribute, before, after, MAY_REPLACE, why if not same(before, after)
+                                          else f"{why}; {_lookups_changed({'Condition': before}, lookups)}"))
+        else:
             changes.append(PropertyChange(attribute, before, after, IN_PLACE, "a resource attribute"))
     return changes
 
 
-def _walk_diff(old: Any, new: Any, path: tuple[Segment, ...]) -> Iterator[tuple[tuple[Segment, ...], Any, Any]]:
-    if old == new:
+def _lookups_changed(value: Any, lookups: tuple[Lookups, Lookups]) -> str:
+    """Which of the Mappings and Conditions `value` reads changed."""
+    changed = []
+    for kind, name in dict.fromkeys(names_read(value)):
+        if kind == "Mapping":
+            moved = not same(lookups[0].mappings.get(name, MISSING), lookups[1].mappings.get(name, MISSING))
+        else:
+            moved = lookups[0].condition(name) != lookups[1].condition(name)
+        if moved:
+            changed.append(f"{kind} {name}")
+    return f"reads {', '.join(changed) or 'a Mapping or Condition'}, which changed"
+
+
+def _walk_diff(old: Any, new: Any, path: tuple[Segment, ...], memo: dict[tuple[int, int], bool]
+               ) -> Iterator[tuple[tuple[Segment, ...], Any, Any]]:
+    if same(old, new, memo):
         return
     if isinstance(old, dict) and isinstance(new, dict) and not is_function(old) and not is_function(new):
         for key in [*new, *(k for k in old if k not in new)]:
-            yield from _walk_diff(old.get(key, MISSING), new.get(key, MISSING), (*path, key))
+            yield from _walk_diff(old.get(key, MISSING), new.get(key, MISSING), (*path, key), memo)
         return
     if isinstance(old, list) and isinstance(new, list):
         identity = _identity_key(old, new)
@@ -213,11 +296,11 @@ def _walk_diff(old: Any, new: Any, path: tuple[Segment, ...]) -> Iterator[tuple[
             after = {item[identity]: item for item in new}
             for name in [*after, *(n for n in before if n not in after)]:
                 yield from _walk_diff(before.get(name, MISSING), after.get(name, MISSING),
-                                      (*path, (identity, str(name))))
+                                      (*path, (identity, str(name))), memo)
             return
         if len(old) == len(new):
             for index, (before, after) in enumerate(zip(old, new, strict=True)):
-                yield from _walk_diff(before, after, (*path, index))
+                yield from _walk_diff(before, after, (*path, index), memo)
             return
     yield path, old, new
 

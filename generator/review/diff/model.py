@@ -15,6 +15,7 @@ TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 NEW_REVISION = "new task definition revision: the service rolls its tasks onto it"
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+NAMED_SECTIONS = ("Parameters", "Mappings", "Conditions", "Outputs")  # compared by name, entry by entry
 ATTRIBUTES = ("Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "CreationPolicy", "UpdatePolicy")
 IDENTITY_KEYS = ("Key", "Name", "DeviceName")  # list items matched by these read better than by position
 # An ECS service starts a new deployment (rolls its tasks) when one of these changes.
@@ -25,6 +26,23 @@ ROLLING_SERVICE_PROPERTIES = frozenset({
 ROLLING_GROUP_PROPERTIES = frozenset({"LaunchTemplate", "MixedInstancesPolicy", "VPCZoneIdentifier",
                                       "LaunchConfigurationName"})
 INSTANCE_RESTART_PROPERTIES = frozenset({"InstanceType", "UserData", "EbsOptimized", "KernelId", "RamdiskId"})
+# Resources bound to one VPC: these properties may name other subnets or security groups of the same VPC, but
+# not of another one (a load balancer cannot change VPC; a subnet group's new subnets must be in its VPC).
+# When what they name is replaced together with its VPC, the update fails or the resource must be replaced.
+VPC_BOUND: dict[str, frozenset[str]] = {
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": frozenset({"Subnets", "SubnetMappings", "SecurityGroups"}),
+    "AWS::ElasticLoadBalancing::LoadBalancer": frozenset({"Subnets", "SecurityGroups"}),
+    "AWS::RDS::DBSubnetGroup": frozenset({"SubnetIds"}),
+    "AWS::ElastiCache::SubnetGroup": frozenset({"SubnetIds"}),
+    "AWS::Redshift::ClusterSubnetGroup": frozenset({"SubnetIds"}),
+    "AWS::DAX::SubnetGroup": frozenset({"SubnetIds"}),
+    "AWS::MemoryDB::SubnetGroup": frozenset({"SubnetIds"}),
+    "AWS::EFS::MountTarget": frozenset({"SecurityGroups"}),
+    "AWS::EC2::VPCEndpoint": frozenset({"SubnetIds", "SecurityGroupIds"}),
+}
+VPC_TYPE = "AWS::EC2::VPC"
+IN_A_VPC = frozenset({"AWS::EC2::Subnet", "AWS::EC2::SecurityGroup"})  # what VPC_BOUND properties name
+MOVES_VPC = "moves to another VPC, which CloudFormation cannot do in place: the update will fail or force replacement"
 
 Apps = dict[str, dict[str, dict[str, Any]]]  # application name -> template file name -> template data
 
@@ -142,10 +160,18 @@ class Diff:
     def changed(self) -> bool:
         return any(app.status != MODIFIED or app.stacks or app.reachability for app in self.apps)
 
+    @property
+    def compared(self) -> bool:
+        """Whether any application was on both sides: a diff of nothing against something compared nothing."""
+        return any(app.status == MODIFIED for app in self.apps)
+
     def fails(self, fail_on: Iterable[str]) -> bool:
         """Whether a gate trips. replacement: a resource is replaced; may-replace: that, or one may be;
-        removal: a resource is replaced or removed; any: anything changed."""
+        removal: a resource is replaced or removed; any: anything changed. A gate never passes on a
+        comparison of nothing."""
         wanted = set(fail_on)
+        if wanted and not self.compared:
+            return True
         tripping = {REPLACEMENT} if wanted else set()
         if "may-replace" in wanted:
             tripping.add(MAY_REPLACE)

@@ -11,8 +11,8 @@ from generator.review.diff.model import (
     IN_PLACE,
     INTERRUPTION,
     MAY_REPLACE,
-    MISSING,
     MODIFIED,
+    NAMED_SECTIONS,
     REMOVED,
     RENAMED,
     REPLACEMENT,
@@ -21,7 +21,7 @@ from generator.review.diff.model import (
     PropertyChange,
     ResourceChange,
 )
-from generator.review.diff.values import show_value
+from generator.review.diff.values import plain, show_value
 
 COLUMNS = {REPLACEMENT: "replaced", MAY_REPLACE: "may replace", INTERRUPTION: "interruption",
            IN_PLACE: "in place", ADDED: "added", REMOVED: "removed"}
@@ -89,7 +89,7 @@ def as_text(diff: Diff) -> str:
                     why = change.effect if change.old == change.new and change.via is None \
                         else f"{change.effect}: {change.reason}"
                     lines.append(f"        {_change_text(change)}  ({why})")
-            for section in ("Parameters", "Outputs"):
+            for section in NAMED_SECTIONS:
                 named = [n for n in stack.named if n.section == section]
                 if named:
                     shown = ", ".join(f"{MARKS.get(n.action, '~')}{n.name}" for n in named)
@@ -103,7 +103,7 @@ def as_text(diff: Diff) -> str:
 
 def as_json(diff: Diff) -> str:
     def change(c: PropertyChange) -> dict[str, Any]:
-        found = {"path": c.path, "old": _plain(c.old), "new": _plain(c.new), "effect": c.effect, "reason": c.reason}
+        found = {"path": c.path, "old": plain(c.old), "new": plain(c.new), "effect": c.effect, "reason": c.reason}
         return {**found, "via": c.via} if c.via is not None else found
 
     def resource(r: ResourceChange) -> dict[str, Any]:
@@ -122,18 +122,14 @@ def as_json(diff: Diff) -> str:
                 "file": stack.file, "status": stack.status, "summary": counts(stack.resources),
                 "resources": [resource(r) for r in stack.resources],
                 "warnings": stack.warnings,
-                "parameters": [{"name": n.name, "action": n.action} for n in stack.named if n.section == "Parameters"],
-                "outputs": [{"name": n.name, "action": n.action} for n in stack.named if n.section == "Outputs"],
+                **{section.lower(): [{"name": n.name, "action": n.action} for n in stack.named
+                                     if n.section == section] for section in NAMED_SECTIONS},
             } for stack in app.stacks],
             "reachability": [{"action": r.action, "from": r.source, "to": r.target, "ports": r.ports}
                              for r in app.reachability],
         } for app in diff.apps],
     }
-    return json.dumps(report, indent=2) + "\n"
-
-
-def _plain(value: Any) -> Any:
-    return None if value is MISSING else value
+    return json.dumps(report, indent=2, allow_nan=False) + "\n"  # plain() wrote every value as JSON holds it
 
 
 def as_markdown(diff: Diff) -> str:
@@ -209,7 +205,7 @@ def _markdown_app(app: AppDiff) -> list[str]:
             lines += ["| resource | update | changes |", "|---|---|---|"]
             lines += [_detail_row(r) for r in stack.resources]
             lines.append("")
-        for section in ("Parameters", "Outputs"):
+        for section in NAMED_SECTIONS:
             named = [n for n in stack.named if n.section == section]
             if named:
                 lines += [f"{section}: " + ", ".join(f"`{n.name}` {n.action}" for n in named), ""]

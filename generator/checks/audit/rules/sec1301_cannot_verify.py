@@ -7,10 +7,12 @@ from generator.checks.audit.rule import AuditRule, Finding
 class CannotVerify(AuditRule):
     """The audit fails closed. A value another rule must judge that resolves to nothing it can judge
     (an `Fn::ImportValue`, a parameter with neither AllowedValues nor a name that says what it is, a
-    resource from outside the set, a prefix list not declared in the set), and a resource of a type that
-    runs compute or opens a network path that the audit does not read, is reported here rather than
-    passed. It is a `warning` for templates from outside (`blueprint audit`), an error with `--strict` and in
-    every `blueprint build`, whose own templates must be fully verifiable."""
+    resource from outside the set, a prefix list not declared in the set, an AWS managed policy whose
+    content the audit does not know), and a resource of a type the audit neither reads nor knows to be
+    inert (the allow-list in `generator/cfn/coverage.py`: anything else may run compute or open a network
+    path), or with properties included by `Fn::Transform`, is reported here rather than passed. It is
+    a `warning` for templates from outside (`blueprint audit`), an error with `--strict` and in every
+    `blueprint build`, whose own templates must be fully verifiable."""
 
     id = "SEC1301"
     title = "Every security-relevant value can be verified"
@@ -31,7 +33,5 @@ class CannotVerify(AuditRule):
                 facts.subnet_zone(subnet)
         for (ref, what) in list(facts.unverified):
             yield self.finding(facts, ref, f"cannot verify: {what}")
-        for ref in facts.unread:
-            kind = facts.set.kind(ref)
-            yield self.finding(facts, ref, f"cannot verify: the audit does not read {kind}, which runs compute "
-                               "or opens network paths; review it by hand")
+        for ref, what in facts.unread:
+            yield self.finding(facts, ref, f"cannot verify: {what}; review it by hand")

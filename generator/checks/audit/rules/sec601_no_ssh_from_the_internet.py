@@ -17,8 +17,9 @@ class NoSshFromTheInternet(AuditRule):
     title = "SSH is never open to the whole internet"
     reason = "Port 22 open to 0.0.0.0/0 is scanned within minutes; the bastion admits only known networks."
     invariant = "5.6"
-    __doc__ = """Judges CIDRs by meaning: `::0/0`, or `0.0.0.0/1` with `128.0.0.0/1` on the same group, or a
-    declared prefix list holding `0.0.0.0/0`, is the whole internet (see generator/cfn/cidrs.py)."""
+    __doc__ = """Judges CIDRs by meaning and size: `::0/0`, or `0.0.0.0/1` with `128.0.0.0/1` on one group or
+    on two groups of one instance, or a declared prefix list holding `0.0.0.0/0` or all but a test network,
+    is the internet (see "How nesting is followed" for the threshold)."""
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         ssh = [rule for rule in facts.rules if rule.direction == "ingress" and _covers_ssh(rule)]
