@@ -259,7 +259,7 @@ class Facts:
                 targets.append((COMPUTED, None, False))
         for key in ("SourcePrefixListId", "DestinationPrefixListId"):
             for value in self.set.resolve(file, entry[key]) if key in entry else []:
-                targets += [(cidr, None, True) for cidr in self._prefix_list(declared_by, value)]
+                targets += [(cidr, None, True) for cidr in self._prefix_list(declared_by, value, direction)]
         peer_keys = ("SourceSecurityGroupId", "SourceSecurityGroupName") if direction == "ingress" else \
             ("DestinationSecurityGroupId",)
         for key in peer_keys:
@@ -277,8 +277,12 @@ class Facts:
             inline=inline,
         ) for protocol in sorted(protocols) or [""] for cidr, peer, prefix_list in targets or [(None, None, False)]]
 
-    def _prefix_list(self, ref: Res, value: Value) -> list[str | None]:
-        """The CIDRs of a prefix list declared in the set; one from outside cannot be verified."""
+    def _prefix_list(self, ref: Res, value: Value, direction: str) -> list[str | None]:
+        """The CIDRs of a prefix list declared in the set; one from outside cannot be verified, except as an
+        egress destination written out by its id (`services.*.egress`): what a group may send to is then named in
+        the template, and the rules on egress judge the id, not its entries."""
+        if direction == "egress" and isinstance(value, Lit) and str(value.value).startswith("pl-"):
+            return [None]
         if self.set.kind(value) != "AWS::EC2::PrefixList" or not isinstance(value, Res):
             self.cannot_verify(ref, f"its prefix list is {describe(value)}, not declared in the set")
             return [None]
