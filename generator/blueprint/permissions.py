@@ -131,9 +131,9 @@ def check_permission(permission: Permission) -> tuple[str, str] | None:
         return "resource", (f"{arn!r} is an ARN of `{found['service']}`; permissions cover "
                             f"{', '.join(KINDS)} ({', '.join(k.noun for k in KINDS.values())})")
     if not kind.matches(found["region"], found["account"], found["resource"]):
-        return "resource", f"{arn!r} is not a {kind.noun} ARN such as {kind.example}"
+        return "resource", f"{arn!r} is not a valid {kind.noun} ARN such as {kind.example}"
     if permission.access not in kind.levels:
-        return "access", (f"a {kind.noun} takes access {' | '.join(kind.levels)}, not {permission.access!r}")
+        return "access", f"{kind.noun} access is {' | '.join(kind.levels)}, not {permission.access!r}"
     return None
 
 

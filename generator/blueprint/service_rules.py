@@ -21,7 +21,7 @@ def callee_urls_free(blueprint: Blueprint) -> Iterator[Problem]:
             for block in ("environment", "secrets"):
                 if variable in getattr(service, block):
                     yield ("services", name, block, variable), (
-                        f"{variable} is where `talks_to: [{callee}]` puts {callee}'s URL; rename this variable "
+                        f"{variable} is where `talks_to: [{callee}]` puts the URL of {callee}; rename this variable "
                         "(or drop it: the URL is given)"
                     )
 
@@ -74,8 +74,9 @@ def reachable_from_internal(blueprint: Blueprint) -> Iterator[Problem]:
     for name, service in blueprint.services.items():
         if service.reachable_from and service.resolved_expose != "internal":
             yield ("services", name, "reachable_from"), (
-                f"only an internal service takes reachable_from; a {service.resolved_expose} one has "
-                + ("`allowed_cidrs`" if service.resolved_expose == "public" else "no load balancer to reach"))
+                "only an internal service takes reachable_from; " + (
+                    "a public one has `allowed_cidrs`" if service.resolved_expose == "public"
+                    else "a worker (`expose: none`) has no load balancer to reach"))
             continue
         seen: set[str] = set()
         for index, source in enumerate(service.reachable_from):

@@ -260,7 +260,8 @@ def _add_load_balancer(
     template.add_output([
         Output("LoadBalancerDnsName", Description=f"DNS name of the {name} load balancer",
                Value=GetAtt(load_balancer, "DNSName")),
-        Output(SERVICE_URL, Description=f"URL of {name}: what its callers get as {callee_variable(name)}",
+        Output(SERVICE_URL, Description=f"URL of {name}" + ("" if public else
+                                                          f" (its callers' {callee_variable(name)})"),
                Value=Join("", [f"{scheme}://", GetAtt(load_balancer, "DNSName"), f":{listener_port(service)}"])),
         Output(LOAD_BALANCER_SECURITY_GROUP, Description=f"Security group of the {name} load balancer",
                Value=GetAtt(group, "GroupId")),
