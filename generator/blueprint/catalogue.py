@@ -406,6 +406,8 @@ RULES = [
             "rule:reachable_from_internal"),
     Example("Reachable from a VPN that does not exist", services("image: nginx, port: 80, reachable_from: [vpn]"),
             "rule:reachable_from_internal"),
+    Example("A network inside the VPC in reachable_from", services(
+            "image: nginx, port: 80, reachable_from: [10.0.0.0/8]"), "rule:reachable_from_internal"),
     Example("A network listed twice in reachable_from", services(
             "image: nginx, port: 80, reachable_from: [10.1.0.0/16, 10.1.0.0/16]"), "rule:reachable_from_internal"),
     Example("A catalog of more services than one template holds", "name: photos\ncatalog: {portfolio: P, owner: O}\n"

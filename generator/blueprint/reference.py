@@ -48,7 +48,8 @@ Rules that involve several keys (checked after the types, each with its own erro
   with an `access` level that kind has; `secrets_kms_key` needs `secrets`.
 - `services.*.egress` needs awsvpc networking (the task group is the service's own), lists each rule once and
   does not repeat HTTPS to 0.0.0.0/0 (every task group has it).
-- `services.*.reachable_from` is for internal services; `vpn` needs `access.vpn`; each source once.
+- `services.*.reachable_from` is for internal services; `vpn` needs `access.vpn`; a CIDR lies outside the VPC;
+  each source once.
 - `tags` keys may not start with `aws:`; `description` fits the root stack's Description (1,024 bytes with
   the name around it: see `description` below).
 - No text holds `${` (CloudFormation's tools read it as a reference; cfn-lint E1029 would fail the build).

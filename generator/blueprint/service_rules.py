@@ -4,6 +4,7 @@ it declares (`egress`, `reachable_from`). Each gives a located error; rules.py l
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 from generator.blueprint.errors import KeyPath
@@ -79,10 +80,14 @@ def reachable_from_internal(blueprint: Blueprint) -> Iterator[Problem]:
                     else "a worker (`expose: none`) has no load balancer to reach"))
             continue
         seen: set[str] = set()
+        vpc = ipaddress.IPv4Network(blueprint.network.cidr)
         for index, source in enumerate(service.reachable_from):
             path: KeyPath = ("services", name, "reachable_from", index)
             if source in seen:
                 yield path, f"{source} is listed twice"
             elif source == VPN and blueprint.access.vpn is None:
                 yield path, "there is no Client VPN: add `access.vpn`, or list the VPN's client CIDR"
+            elif source != VPN and ipaddress.IPv4Network(source).overlaps(vpc):
+                yield path, (f"{source} overlaps the VPC ({vpc}): it would admit every task and host there; "
+                             "services in the VPC call through `talks_to`")
             seen.add(source)

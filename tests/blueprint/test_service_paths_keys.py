@@ -59,6 +59,7 @@ def errors(text: str) -> list[str]:
     ("image: nginx, egress: [{to: 10.0.0.0/8, port: '9-1', description: x}]", "services.api.egress[0].port"),
     ("image: nginx, port: 80, expose: public, reachable_from: [10.0.0.0/8]", "services.api.reachable_from"),
     ("image: nginx, port: 80, reachable_from: [vpn]", "services.api.reachable_from[0]"),
+    ("image: nginx, port: 80, reachable_from: [172.16.0.0/12, 10.0.128.0/24]", "services.api.reachable_from[1]"),
     ("image: nginx, cpu: 300", "services.api.cpu"),
     ("image: nginx, cpu: 1024, memory: 512", "services.api.memory"),
 ])
