@@ -397,6 +397,9 @@ RULES = [
         """, "rule:egress_on_own_group"),
     Example("Egress repeating the default HTTPS out", services(
             "image: nginx, egress: [{to: 0.0.0.0/0, port: 443, description: HTTPS}]"), "rule:egress_on_own_group"),
+    Example("A port range to the internet", services(
+            "image: nginx, egress: [{to: 0.0.0.0/0, port: 8000-8099, description: Partner APIs}]"),
+            "rule:egress_on_own_group"),
     Example("An egress rule listed twice", services(
             "image: nginx, egress: [{to: 10.0.0.0/8, port: 25, description: Mail}, "
             "{to: 10.0.0.0/8, port: 25, description: Mail again}]"), "rule:egress_on_own_group"),

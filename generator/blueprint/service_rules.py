@@ -13,6 +13,11 @@ from generator.blueprint.permissions import check_permission
 from generator.blueprint.traffic import VPN
 
 Problem = tuple[KeyPath, str]
+BROAD = 8  # a destination this wide is the internet to the posture audit (SEC1101): one TCP port only
+
+
+def _broad(destination: str) -> bool:
+    return not destination.startswith("pl-") and ipaddress.IPv4Network(destination).prefixlen <= BROAD
 
 
 def callee_urls_free(blueprint: Blueprint) -> Iterator[Problem]:
@@ -65,6 +70,10 @@ def egress_on_own_group(blueprint: Blueprint) -> Iterator[Problem]:
             key = (rule.to, rule.ports, rule.protocol)
             if key == ("0.0.0.0/0", (443, 443), "tcp"):
                 yield ("services", name, "egress", index), "HTTPS to anywhere is every task group's default rule"
+            elif _broad(rule.to) and (rule.protocol != "tcp" or rule.ports[0] != rule.ports[1]):
+                yield ("services", name, "egress", index), (
+                    f"{rule.to} is /{BROAD} or wider: tasks send that far only TCP on one port (the audit's SEC1101); "
+                    "name a narrower network for UDP or a port range")
             elif key in seen:
                 yield ("services", name, "egress", index), (
                     f"{rule.protocol} {rule.port} to {rule.to} is listed twice")

@@ -1,6 +1,5 @@
-"""What a template set deploys, in the security model's terms: subnets and whether they are public,
-security groups and every rule into and out of them, and what runs where (load balancers, cluster
-hosts, other instances such as a bastion, Fargate tasks, VPN endpoints).
+"""What a template set deploys, in the security model's terms: subnets and whether they are public, security
+groups and every rule into and out of them, what runs where (load balancers, hosts, a bastion, tasks, VPNs).
 
 Values are read through `TemplateSet.resolve`, so a property may have several (each `Fn::If` branch,
 each allowed value): a fact holds if any of them makes it hold. A security-relevant value that resolves
@@ -278,13 +277,10 @@ class Facts:
         ) for protocol in sorted(protocols) or [""] for cidr, peer, prefix_list in targets or [(None, None, False)]]
 
     def _prefix_list(self, ref: Res, value: Value, direction: str) -> list[str | None]:
-        """The CIDRs of a prefix list declared in the set; one from outside cannot be verified, except as an
-        egress destination written out by its id (`services.*.egress`): what a group may send to is then named in
-        the template, and the rules on egress judge the id, not its entries."""
-        if direction == "egress" and isinstance(value, Lit) and str(value.value).startswith("pl-"):
-            return [None]
+        """The CIDRs of a prefix list declared in the set; one from outside cannot be verified (egress to an id can)."""
         if self.set.kind(value) != "AWS::EC2::PrefixList" or not isinstance(value, Res):
-            self.cannot_verify(ref, f"its prefix list is {describe(value)}, not declared in the set")
+            if not (direction == "egress" and isinstance(value, Lit) and str(value.value).startswith("pl-")):
+                self.cannot_verify(ref, f"its prefix list is {describe(value)}, not declared in the set")
             return [None]
         entries = self.set.branches(value.file, self.set.properties(value).get("Entries") or [])
         found = [text for options in entries if isinstance(options, list) for entry in options
