@@ -204,6 +204,36 @@ MODEL = [
                                              "allowed_cidrs: ['2001:db8::/32']"), "model:value_error"),
     Example("SSH from the whole internet", MINIMAL + "access: {bastion: {allowed_cidrs: [0.0.0.0/0]}}\n",
             "model:value_error"),
+    Example("A secrets key that is not a KMS key ARN", services("image: nginx, secrets_kms_key: "
+            "'arn:aws:kms:us-east-1:123456789012:alias/secrets'"), "model:string_pattern_mismatch"),
+    Example("An egress destination that is neither a CIDR block nor a prefix list", services(
+            "image: nginx, egress: [{to: db.internal, port: 5432, description: Postgres}]"), "model:value_error"),
+    Example("An egress destination without a prefix length", services(
+            "image: nginx, egress: [{to: 10.0.192.10, port: 5432, description: Postgres}]"), "model:value_error"),
+    Example("An egress destination with host bits set", services(
+            "image: nginx, egress: [{to: 10.0.192.1/20, port: 5432, description: Postgres}]"), "model:value_error"),
+    Example("An IPv6 egress destination", services(
+            "image: nginx, egress: [{to: '2001:db8::/32', port: 5432, description: Postgres}]"), "model:value_error"),
+    Example("A prefix list id that does not fit", services(
+            "image: nginx, egress: [{to: pl-smtp, port: 587, description: SMTP relay}]"), "model:value_error"),
+    Example("An egress port range that does not fit", services(
+            "image: nginx, egress: [{to: 10.0.0.0/8, port: '8000:8099', description: Partner API}]"),
+            "model:string_pattern_mismatch"),
+    Example("An egress port range upside down", services(
+            "image: nginx, egress: [{to: 10.0.0.0/8, port: 8099-8000, description: Partner API}]"),
+            "model:value_error"),
+    Example("An egress rule without a description", services("image: nginx, egress: [{to: 10.0.0.0/8, port: 25}]"),
+            "model:missing"),
+    Example("An egress description EC2 does not accept", services(
+            "image: nginx, egress: [{to: 10.0.0.0/8, port: 25, description: 'Mail <relay>'}]"),
+            "model:string_pattern_mismatch"),
+    Example("An egress protocol other than tcp or udp", services(
+            "image: nginx, egress: [{to: 10.0.0.0/8, port: 25, protocol: icmp, description: Mail}]"),
+            "model:literal_error"),
+    Example("The whole internet reaching an internal service", services(
+            "image: nginx, port: 80, reachable_from: [0.0.0.0/0]"), "model:value_error"),
+    Example("A reachable_from that is neither vpn nor a CIDR block", services(
+            "image: nginx, port: 80, reachable_from: [office]"), "model:value_error"),
 ]
 
 RULES = [
@@ -324,6 +354,65 @@ RULES = [
     Example("A variable both in environment and secrets", services("image: nginx, environment: {TOKEN: x}, "
             "secrets: {TOKEN: 'arn:aws:ssm:us-east-1:123456789012:parameter/token'}"),
             "rule:environment_and_secrets_disjoint"),
+    Example("A variable named like a callee's URL", """\
+        name: photos
+        services:
+          api: {image: nginx, talks_to: [image-store], environment: {IMAGE_STORE_URL: 'http://old:80'}}
+          image-store: {image: nginx, port: 80}
+        """, "rule:callee_urls_free"),
+    Example("A secret named like a callee's URL", """\
+        name: photos
+        services:
+          api:
+            image: nginx
+            talks_to: [images]
+            secrets: {IMAGES_URL: 'arn:aws:ssm:us-east-1:123456789012:parameter/images-url'}
+          images: {image: nginx, port: 80}
+        """, "rule:callee_urls_free"),
+    Example("A permission with a wildcard", services(
+            "image: nginx, permissions: [{resource: 'arn:aws:s3:::photos-*', access: read}]"),
+            "rule:permissions_grantable"),
+    Example("A permission that is not an ARN", services(
+            "image: nginx, permissions: [{resource: photos-originals, access: read}]"), "rule:permissions_grantable"),
+    Example("A permission on a service the table does not cover", services(
+            "image: nginx, permissions: [{resource: 'arn:aws:rds:us-east-1:123456789012:db:photos', access: read}]"),
+            "rule:permissions_grantable"),
+    Example("A permission on an object rather than a bucket", services(
+            "image: nginx, permissions: [{resource: 'arn:aws:s3:::photos/originals', access: read}]"),
+            "rule:permissions_grantable"),
+    Example("An access level the resource does not have", services(
+            "image: nginx, permissions: [{resource: 'arn:aws:sqs:us-east-1:123456789012:thumbnails', access: read}]"),
+            "rule:permissions_grantable"),
+    Example("A resource listed twice", services(
+            "image: nginx, permissions: [{resource: 'arn:aws:s3:::photos', access: read}, "
+            "{resource: 'arn:aws:s3:::photos', access: write}]"), "rule:permissions_grantable"),
+    Example("A secrets key without secrets", services("image: nginx, secrets_kms_key: "
+            "'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'"),
+            "rule:secrets_kms_key_has_secrets"),
+    Example("Egress from tasks in bridge networking", """\
+        name: photos
+        cluster: {instances: {network_mode: bridge}}
+        services:
+          api: {image: nginx, egress: [{to: 10.0.192.0/20, port: 5432, description: Postgres}]}
+        """, "rule:egress_on_own_group"),
+    Example("Egress repeating the default HTTPS out", services(
+            "image: nginx, egress: [{to: 0.0.0.0/0, port: 443, description: HTTPS}]"), "rule:egress_on_own_group"),
+    Example("A port range to the internet", services(
+            "image: nginx, egress: [{to: 0.0.0.0/0, port: 8000-8099, description: Partner APIs}]"),
+            "rule:egress_on_own_group"),
+    Example("An egress rule listed twice", services(
+            "image: nginx, egress: [{to: 10.0.0.0/8, port: 25, description: Mail}, "
+            "{to: 10.0.0.0/8, port: 25, description: Mail again}]"), "rule:egress_on_own_group"),
+    Example("reachable_from on a public service", services(
+            "image: nginx, port: 80, expose: public, reachable_from: [10.1.0.0/16]"), "rule:reachable_from_internal"),
+    Example("reachable_from on a worker", services("image: nginx, reachable_from: [10.1.0.0/16]"),
+            "rule:reachable_from_internal"),
+    Example("Reachable from a VPN that does not exist", services("image: nginx, port: 80, reachable_from: [vpn]"),
+            "rule:reachable_from_internal"),
+    Example("A network inside the VPC in reachable_from", services(
+            "image: nginx, port: 80, reachable_from: [10.0.0.0/8]"), "rule:reachable_from_internal"),
+    Example("A network listed twice in reachable_from", services(
+            "image: nginx, port: 80, reachable_from: [10.1.0.0/16, 10.1.0.0/16]"), "rule:reachable_from_internal"),
     Example("A catalog of more services than one template holds", "name: photos\ncatalog: {portfolio: P, owner: O}\n"
             "services:\n" + "".join(f"  s{i}: {{image: nginx}}\n" for i in range(161)),
             "rule:catalog_fits_one_template",

@@ -9,9 +9,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from generator.blueprint.annotations import Meaning
+from generator.blueprint.permissions import PERMISSIONS_DESCRIPTION, Permission
+from generator.blueprint.strict import Strict
+from generator.blueprint.traffic import EGRESS_DESCRIPTION, REACHABLE_FROM_DESCRIPTION, Egress, ReachSource
 from generator.cfn.descriptions import MAX_DESCRIPTION_BYTES, description_room
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
@@ -27,6 +30,7 @@ SECRET_ARN_PATTERN = (
     "^" + ARN_PARTITION + r":(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:-]+"
     r"|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+)$"
 )
+KMS_KEY_ARN_PATTERN = "^" + ARN_PARTITION + r":kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}$"
 PRINCIPAL_ARN_PATTERN = "^" + ARN_PARTITION + r":iam::[0-9]{12}:(role|user|group)/[A-Za-z0-9+=,.@_/-]+$"
 SSM_AMI_PATTERN = r"^(/[A-Za-z0-9_.-]+)+$|^ami-[0-9a-f]{8}([0-9a-f]{9})?$"
 IMAGE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$"
@@ -99,6 +103,9 @@ AcmArn = Annotated[
 SecretArn = Annotated[
     str, Field(pattern=SECRET_ARN_PATTERN), Meaning("a Secrets Manager secret ARN or an SSM parameter ARN")
 ]
+KmsKeyArn = Annotated[
+    str, Field(pattern=KMS_KEY_ARN_PATTERN), Meaning("a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+]
 PrincipalArn = Annotated[str, Field(pattern=PRINCIPAL_ARN_PATTERN), Meaning("an IAM role, user or group ARN")]
 Ami = Annotated[
     str, Field(pattern=SSM_AMI_PATTERN), Meaning("an SSM parameter name (/aws/service/...) or an AMI id (ami-...)")
@@ -124,18 +131,6 @@ TagValue = Annotated[
     str, Field(min_length=1, max_length=256, pattern=TAG_VALUE_PATTERN),
     Meaning("a tag value: letters, digits, spaces and _ . : / = + @ -"),
 ]
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors; no silent type coercion ("8080" is not a port)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
-        """Defaults that depend on other keys, worked out for this blueprint as the stacks use them, by field
-        name (`blueprint explain` shows them when the key is left out). A block whose defaults are all fixed
-        values has none: a new field with a plain default needs nothing here."""
-        return {}
 
 
 class Network(Strict):
@@ -339,8 +334,17 @@ class Service(Strict):
     )
     talks_to: list[Name] = Field(
         default_factory=list,
-        description="Internal services this one may call through their ALB. Default none.",
+        description="Internal services this one may call through their ALB; the container gets each callee's URL "
+        "as `<CALLEE>_URL` (`images` -> `IMAGES_URL`, `image-store` -> `IMAGE_STORE_URL`): "
+        "`http://LOAD-BALANCER-DNS:80`, or `https://...:443` when the callee has `https`. Default none.",
     )
+    secrets_kms_key: KmsKeyArn | None = Field(
+        None, description="The customer managed KMS key the service's `secrets` are encrypted with: the execution "
+        "role (only) may kms:Decrypt with it. Default none: secrets under AWS managed keys need no grant.",
+    )
+    permissions: list[Permission] = Field(default_factory=list, description=PERMISSIONS_DESCRIPTION)
+    egress: list[Egress] = Field(default_factory=list, description=EGRESS_DESCRIPTION)
+    reachable_from: list[ReachSource] = Field(default_factory=list, description=REACHABLE_FROM_DESCRIPTION)
     exec: bool = Field(
         False,
         description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",
@@ -361,6 +365,11 @@ class Service(Strict):
     @property
     def has_load_balancer(self) -> bool:
         return self.resolved_expose != "none"
+
+    @property
+    def callee_variables(self) -> dict[str, str]:
+        """The environment variable each callee's URL arrives in, by callee."""
+        return {callee: callee_variable(callee) for callee in self.talks_to}
 
     @property
     def resolved_count(self) -> int:
@@ -399,6 +408,11 @@ class Service(Strict):
         if self.has_load_balancer:  # a worker has no health check to default
             resolved["health_check"] = self.resolved_health_check
         return resolved
+
+
+def callee_variable(callee: str) -> str:
+    """`images` -> IMAGES_URL: the environment variable a caller finds its callee by."""
+    return callee.upper().replace("-", "_") + "_URL"
 
 
 class Catalog(Strict):

@@ -42,6 +42,14 @@ Rules that involve several keys (checked after the types, each with its own erro
 - a cluster has capacity (`instances`, or Fargate left on); `cluster.instances.min <= max`;
   `network.availability_zones` and `network.endpoints` list each item once,
   and the zones lie in one region; a name is not both in a service's `environment` and its `secrets`.
+- `services.*.talks_to` gives the container `<CALLEE>_URL`; the service's own `environment` and `secrets` may
+  not use that name.
+- `services.*.permissions`: each `resource` one ARN of a kind the table knows, without wildcards, listed once,
+  with an `access` level that kind has; `secrets_kms_key` needs `secrets`.
+- `services.*.egress` needs awsvpc networking (the task group is the service's own), lists each rule once and
+  does not repeat HTTPS to 0.0.0.0/0 (every task group has it).
+- `services.*.reachable_from` is for internal services; `vpn` needs `access.vpn`; a CIDR lies outside the VPC;
+  each source once.
 - `tags` keys may not start with `aws:`; `description` fits the root stack's Description (1,024 bytes with
   the name around it: see `description` below).
 - No text holds `${` (CloudFormation's tools read it as a reference; cfn-lint E1029 would fail the build).
@@ -75,19 +83,21 @@ def _blocks(model: type[BaseModel], path: str) -> list[tuple[str, type[BaseModel
         inner, many = _inner_model(field.annotation)
         if inner is not None:
             child = f"{path}.{name}" if path else name
-            found.extend(_blocks(inner, f"{child}.<name>" if many else child))
+            found.extend(_blocks(inner, f"{child}.{many}" if many == "<name>" else f"{child}{many}"))
     return found
 
 
-def _inner_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+def _inner_model(annotation: Any) -> tuple[type[BaseModel] | None, str]:
+    """The block a field holds, and how its path names one of many: `<name>` in a mapping, `[]` in a list."""
     annotation = unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation, False
-    if typing.get_origin(annotation) is dict:
-        value = unwrap(typing.get_args(annotation)[1])
-        if isinstance(value, type) and issubclass(value, BaseModel):
-            return value, True
-    return None, False
+        return annotation, ""
+    for origin, many, index in ((dict, "<name>", 1), (list, "[]", 0)):
+        if typing.get_origin(annotation) is origin:
+            value = unwrap(typing.get_args(annotation)[index])
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                return value, many
+    return None, ""
 
 
 def _type_name(annotation: Any) -> str:

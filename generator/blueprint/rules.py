@@ -12,6 +12,13 @@ from pydantic import BaseModel
 
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
+from generator.blueprint.service_rules import (
+    callee_urls_free,
+    egress_on_own_group,
+    permissions_grantable,
+    reachable_from_internal,
+    secrets_kms_key_has_secrets,
+)
 from generator.cfn.descriptions import MAX_DESCRIPTION_BYTES, description_room, template_description
 from generator.cfn.ids import logical_id
 from generator.cfn.stackfiles import catalog_products
@@ -35,6 +42,8 @@ MAX_TEMPLATE_RESOURCES = 500
 # roles, log settings, ports, health settings, each reference resolved (a test measures the builder's share).
 TASK_DEFINITION_BYTES = 64 * 1024
 TASK_DEFINITION_MARGIN = 4 * 1024
+# An ALB's DNS name: internal-NAME-ID.REGION.elb.amazonaws.com(.cn), NAME at most 32 characters.
+MAX_LOAD_BALANCER_DNS = 128
 
 
 def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
@@ -117,6 +126,9 @@ def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]
         parts[(*here, "environment", key)] = size({"name": key, "value": value})
     for key, arn in service.secrets.items():
         parts[(*here, "secrets", key)] = size({"name": key, "valueFrom": arn})
+    for index, variable in enumerate(service.callee_variables.values()):  # each URL as long as one gets
+        url = f"https://{'x' * MAX_LOAD_BALANCER_DNS}:443"
+        parts[(*here, "talks_to", index)] = size({"name": variable, "value": url})
     for key, value in blueprint.tags.items():  # the task definition carries the blueprint's tags too
         parts[("tags", key)] = size({"key": key, "value": value})
     return parts
@@ -263,7 +275,9 @@ def launch_type_has_capacity(blueprint: Blueprint) -> Iterator[Problem]:
                 "`fargate` needs Fargate capacity: set `cluster.fargate: true`",
             )
         if launch_type == "fargate" and service.memory not in FARGATE_MEMORY.get(service.cpu, ()):
-            yield (("services", name, "memory"), _fargate_size_message(service.cpu, service.memory))
+            # A cpu Fargate has no size for is the cpu's fault; a memory it does not pair with, the memory's.
+            at = "memory" if service.cpu in FARGATE_MEMORY else "cpu"
+            yield (("services", name, at), _fargate_size_message(service.cpu, service.memory))
 
 
 def _fargate_size_message(cpu: int, memory: int) -> str:
@@ -405,6 +419,11 @@ RULES: tuple[Rule, ...] = (
     talks_to_internal_services,
     talks_to_without_cycles,
     environment_and_secrets_disjoint,
+    callee_urls_free,
+    permissions_grantable,
+    secrets_kms_key_has_secrets,
+    egress_on_own_group,
+    reachable_from_internal,
     task_definition_size,
     catalog_fits_one_template,
 )

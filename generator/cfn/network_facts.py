@@ -141,7 +141,7 @@ class NetworkFacts:
                 if "DestinationPrefixListId" not in properties else set()
             listed = properties.get("DestinationPrefixListId")
             for value in self.set.resolve(ref.file, listed) if listed is not None else []:
-                destinations.update(cidr for cidr in self._prefix_list(ref, value) if cidr is not None)
+                destinations.update(cidr for cidr in self._prefix_list(ref, value, "route") if cidr is not None)
             for table in self.many(ref.file, properties.get("RouteTableId")):
                 if isinstance(table, Res):
                     to_gateway.setdefault(table, []).extend(destinations)
@@ -216,7 +216,7 @@ class NetworkFacts:
                 targets.append((COMPUTED, None, False))
         for key in ("SourcePrefixListId", "DestinationPrefixListId"):
             for value in self.set.resolve(file, entry[key]) if key in entry else []:
-                targets += [(cidr, None, True) for cidr in self._prefix_list(declared_by, value)]
+                targets += [(cidr, None, True) for cidr in self._prefix_list(declared_by, value, direction)]
         peer_keys = ("SourceSecurityGroupId", "SourceSecurityGroupName") if direction == "ingress" else \
             ("DestinationSecurityGroupId",)
         for key in peer_keys:
@@ -240,10 +240,12 @@ class NetworkFacts:
                  for item in self.set.resolve(file, value)] if value is not None else []
         return texts[0] if texts and all(text.strip() for text in texts) and not may_be_absent(value) else None
 
-    def _prefix_list(self, ref: Res, value: Value) -> list[str | None]:
-        """The CIDRs of a prefix list declared in the set; one from outside cannot be verified."""
+    def _prefix_list(self, ref: Res, value: Value, direction: str) -> list[str | None]:
+        """The CIDRs of a prefix list declared in the set; one from outside cannot be verified, except as the
+        destination of egress written as a literal id (a blueprint's declared destination, SPEC 5.11)."""
         if self.set.kind(value) != "AWS::EC2::PrefixList" or not isinstance(value, Res):
-            self.cannot_verify(ref, f"its prefix list is {describe(value)}, not declared in the set")
+            if not (direction == "egress" and isinstance(value, Lit) and str(value.value).startswith("pl-")):
+                self.cannot_verify(ref, f"its prefix list is {describe(value)}, not declared in the set")
             return [None]
         entries = self.set.branches(value.file, self.set.properties(value).get("Entries") or [])
         found = [text for options in entries if isinstance(options, list) for entry in options

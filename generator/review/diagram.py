@@ -19,7 +19,7 @@ from typing import Any
 from generator.blueprint.model import Blueprint
 from generator.cfn.facts import WORLD, Facts, SgRule
 from generator.cfn.stackfiles import SERVICE, template_kind
-from generator.cfn.templates import Param, Res, TemplateSet, Value
+from generator.cfn.templates import Lit, Param, Res, TemplateSet, Value
 
 ARCHITECTURE = "ARCHITECTURE.md"
 INTERNET = "internet"
@@ -239,17 +239,30 @@ def reachability(templates: TemplateSet) -> list[Reach]:
         elif rule.peer is None:
             source = graph.actor(rule.group)
             if rule.prefix_list:
-                add(source, Actor("outside", "a prefix list", "prefix_list"), [ports], rule.description, True)
+                add(source, _prefix_list(graph, rule), [ports], rule.description, True)
             elif rule.cidr is not None:
                 scope, cidr = graph.network(rule)
                 if scope in ("world", "outside"):
                     add(source, _outside(cidr or "(computed)"), [ports], rule.description, True)
+                elif scope == "vpc" and cidr is not None:  # a declared destination inside the VPC (a database)
+                    add(source, Actor("outside", f"{cidr} (in the VPC)", _key("net", cidr)), [ports],
+                        rule.description, True)
     rows = []
     for (source, target, outbound), ports in found.items():
         if ports:
             rows.append(Reach(source, target, ", ".join(sorted(ports, key=_port_order)),
                               "; ".join(sorted({why for whys in ports.values() for why in whys})), outbound))
     return sorted(rows, key=lambda r: (r.outbound, r.source.zone != "outside", r.source.label, r.target.label))
+
+
+def _prefix_list(graph: _Graph, rule: SgRule) -> Actor:
+    """A managed prefix list a group sends to, by its id when the template writes it out."""
+    ids = [] if rule.inline else graph.facts.set.resolve(
+        rule.declared_by.file, graph.facts.set.properties(rule.declared_by).get("DestinationPrefixListId"))
+    named = [str(value.value) for value in ids if isinstance(value, Lit)]
+    if len(named) == 1:
+        return Actor("outside", f"prefix list {named[0]}", _key("prefix_list", named[0]))
+    return Actor("outside", "a prefix list", "prefix_list")
 
 
 def _port_order(text: str) -> tuple[str, int]:
@@ -322,7 +335,7 @@ def architecture_markdown(name: str, templates: TemplateSet, blueprint: Blueprin
         "",
         *_table([row for row in rows if not row.outbound]),
         "",
-        "## Outbound to outside networks",
+        "## Outbound to networks",
         "",
         *_table([row for row in rows if row.outbound]),
         "",

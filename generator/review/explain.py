@@ -40,8 +40,8 @@ def _walk(blueprint: Blueprint, model: Strict, path: tuple[str, ...]) -> Iterato
         if name in model.model_fields_set:
             if isinstance(value, Strict):
                 yield from _walk(blueprint, value, key)
-            elif isinstance(value, dict):
-                for item, member in value.items():
+            elif isinstance(value, (dict, list)):  # blocks by name, or in a list (`egress`) by index
+                for item, member in value.items() if isinstance(value, dict) else enumerate(value):
                     if isinstance(member, Strict):
                         yield from _walk(blueprint, member, (*key, str(item)))
             continue

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from troposphere import Ref, Template
 
-from generator.stacks.parameters import GROUPS, LABELS, LOAD_BALANCER_SECURITY_GROUP, SUBNET_NOUNS, VPC_ID
+from generator.stacks.parameters import (
+    GROUPS,
+    LABELS,
+    LOAD_BALANCER_SECURITY_GROUP,
+    SERVICE_URL,
+    SUBNET_NOUNS,
+    VPC_ID,
+)
 
 
 def make_console_friendly(template: Template) -> Template:
@@ -20,7 +27,7 @@ def make_console_friendly(template: Template) -> Template:
         if present:
             groups.append({"Label": {"default": label}, "Parameters": present})
             placed.update(present)
-    calls = [name for name in names if name.endswith(LOAD_BALANCER_SECURITY_GROUP)]
+    calls = [name for name in names if name.endswith((LOAD_BALANCER_SECURITY_GROUP, SERVICE_URL))]
     if calls:
         groups.append({"Label": {"default": "Services this one calls"}, "Parameters": calls})
         placed.update(calls)
@@ -38,6 +45,8 @@ def make_console_friendly(template: Template) -> Template:
 def _callee_label(name: str) -> str:
     if name.endswith(LOAD_BALANCER_SECURITY_GROUP):
         return f"Load balancer security group of {name.removesuffix(LOAD_BALANCER_SECURITY_GROUP)}"
+    if name.endswith(SERVICE_URL):
+        return f"URL of {name.removesuffix(SERVICE_URL)} (its load balancer)"
     return name
 
 

@@ -24,9 +24,10 @@ HOST_IMAGE_ID = "HostImageId"
 # A service's.
 LOAD_BALANCER_DELETION_PROTECTION = "LoadBalancerDeletionProtection"
 LOAD_BALANCER_SECURITY_GROUP = "LoadBalancerSecurityGroup"  # its output; callers take it per callee
-SERVICE_URL = "ServiceUrl"  # its output; root.yaml surfaces a public service's
+SERVICE_URL = "ServiceUrl"  # its output, SCHEME://DNS:PORT: callers take it per callee, root.yaml a public one
 # Operator access's.
 BASTION_IMAGE_ID = "BastionImageId"
+VPN_SECURITY_GROUP = "VpnSecurityGroup"  # its output; services `reachable_from: [vpn]` take it
 
 
 def callee_security_group(callee: str) -> str:
@@ -34,12 +35,17 @@ def callee_security_group(callee: str) -> str:
     return logical_id(callee, LOAD_BALANCER_SECURITY_GROUP)
 
 
+def callee_url(callee: str) -> str:
+    """The parameter a caller takes its callee's URL by (`ImagesServiceUrl`), for the callee's `<CALLEE>_URL`."""
+    return logical_id(callee, SERVICE_URL)
+
+
 # Console groups, in the order shown; a parameter in none of them goes under "Other".
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Network", (VPC_ID, VPC_CIDR, AVAILABILITY_ZONES, PUBLIC_SUBNETS, PRIVATE_SUBNETS)),
     ("Cluster", (CLUSTER_NAME, CAPACITY_PROVIDER, HOST_SECURITY_GROUP, HOST_IMAGE_ID)),
     ("Load balancer", (ACCESS_LOG_BUCKET, LOAD_BALANCER_DELETION_PROTECTION)),
-    ("Operator access", (BASTION_IMAGE_ID,)),
+    ("Operator access", (BASTION_IMAGE_ID, VPN_SECURITY_GROUP)),
 )
 LABELS = {
     VPC_ID: "VPC",
@@ -54,5 +60,6 @@ LABELS = {
     ACCESS_LOG_BUCKET: "S3 bucket for access logs",
     LOAD_BALANCER_DELETION_PROTECTION: "Protect the load balancer from deletion",
     BASTION_IMAGE_ID: "AMI of the bastion (SSM parameter name)",
+    VPN_SECURITY_GROUP: "Security group of the Client VPN endpoint",
 }
 SUBNET_NOUNS = {PUBLIC_SUBNETS: "public subnets", PRIVATE_SUBNETS: "private subnets"}

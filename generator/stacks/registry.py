@@ -18,7 +18,12 @@ from generator.cfn.stackfiles import CATALOG, CATALOG_PIECES, ROOT, SERVICE_FILE
 from generator.stacks.access import build_access, needs_access_stack
 from generator.stacks.cluster import build_cluster
 from generator.stacks.network import build_network
-from generator.stacks.parameters import LOAD_BALANCER_SECURITY_GROUP, SERVICE_URL, callee_security_group
+from generator.stacks.parameters import (
+    LOAD_BALANCER_SECURITY_GROUP,
+    SERVICE_URL,
+    callee_security_group,
+    callee_url,
+)
 from generator.stacks.service import build_service
 
 # What root.yaml feeds a child explicitly, beyond sibling outputs of a parameter's name:
@@ -83,8 +88,10 @@ def _services_callees_first(blueprint: Blueprint) -> Sequence[str | None]:
 
 def _service_wiring(blueprint: Blueprint, name: str) -> Wiring:
     service = blueprint.services[name]
-    inputs = {callee_security_group(callee): (SERVICE.stack_name(callee), LOAD_BALANCER_SECURITY_GROUP)
-              for callee in service.talks_to}
+    inputs: dict[str, tuple[str, str]] = {}
+    for callee in service.talks_to:  # its load balancer group (the call path) and its URL (`<CALLEE>_URL`)
+        inputs[callee_security_group(callee)] = (SERVICE.stack_name(callee), LOAD_BALANCER_SECURITY_GROUP)
+        inputs[callee_url(callee)] = (SERVICE.stack_name(callee), SERVICE_URL)
     surfaced = {logical_id(name, "url"): SERVICE_URL} if service.resolved_expose == "public" else {}
     return inputs, surfaced
 

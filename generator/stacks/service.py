@@ -10,12 +10,16 @@ load balancer reaches its tasks. Every security-group rule is its own resource w
   this load balancer on the dynamic host ports;
 - `talks_to`: a caller with a task group adds its own path to the callee's load balancer; for bridge
   callers, which all leave from the shared host group, the callee adds that one path (so two callers
-  never declare the same rule twice).
+  never declare the same rule twice). Every caller's container gets the callee's URL (`<CALLEE>_URL`),
+  a parameter root.yaml feeds from the callee stack's `ServiceUrl` output;
+- `egress`: the task group sends where the blueprint declares, besides HTTPS out;
+- `reachable_from`: the internal load balancer's group admits the Client VPN's group (which this stack
+  lets out to it) and the CIDRs named, on the listener port.
 """
 
 from __future__ import annotations
 
-from awacs import secretsmanager, ssm, ssmmessages
+from awacs import ssmmessages
 from awacs.aws import ArnLike, Condition, StringEquals
 from troposphere import (
     AccountId,
@@ -33,7 +37,8 @@ from troposphere import (
 )
 from troposphere import elasticloadbalancingv2 as elb
 
-from generator.blueprint.model import Blueprint, Service
+from generator.blueprint.model import Blueprint, Service, callee_variable
+from generator.blueprint.traffic import VPN
 from generator.cfn.ids import logical_id
 from generator.stacks.cluster import DYNAMIC_HOST_PORTS
 from generator.stacks.common import ANYWHERE, apply_tags, log_group, new_template
@@ -50,8 +55,11 @@ from generator.stacks.parameters import (
     PUBLIC_SUBNETS,
     SERVICE_URL,
     VPC_ID,
+    VPN_SECURITY_GROUP,
     callee_security_group,
+    callee_url,
 )
+from generator.stacks.permissions import execution_role_statements, task_role_statements
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.security import allow_in, allow_out, security_group
 from generator.stacks.sources import from_blueprint, record_source
@@ -103,10 +111,15 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
         # On Fargate the launch type gives the task its own interface; on EC2 the cluster's network mode.
         why = (f"{key}.launch_type",) if on_fargate else (key, "cluster.instances.network_mode")
         with from_blueprint(template, *why):
-            tasks_group = security_group(template, "TaskSecurityGroup",
-                                         f"Tasks of {name}: only its load balancer may reach them", Ref(VPC_ID))
+            # A create-only description: changing it replaces the group (and the tasks' interfaces with it).
+            who = ("only its load balancer may reach them" if service.has_load_balancer
+                   else "a worker without a load balancer, nothing may reach them")
+            tasks_group = security_group(template, "TaskSecurityGroup", f"Tasks of {name}: {who}", Ref(VPC_ID))
             allow_out(template, "TaskSecurityGroupHttpsOut", tasks_group, HTTPS,
                       "HTTPS out: ECR image pulls, CloudWatch Logs, secrets", cidr=ANYWHERE)
+        if service.egress:
+            with from_blueprint(template, f"{key}.egress"):
+                _add_egress(template, service, tasks_group)
 
     target_group = listener = None
     load_balancer = None
@@ -117,6 +130,9 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
         if bridge_callers:
             with from_blueprint(template, *(f"services.{caller}.talks_to" for caller in bridge_callers)):
                 _admit_host_callers(template, name, service, bridge_callers, group)
+        if service.reachable_from:
+            with from_blueprint(template, f"{key}.reachable_from"):
+                _admit_networks(template, name, service, group)
     for callee in service.talks_to:
         if tasks_group is not None:  # a bridge caller's path is opened by its callee, above
             with from_blueprint(template, f"{key}.talks_to"):
@@ -244,8 +260,9 @@ def _add_load_balancer(
     template.add_output([
         Output("LoadBalancerDnsName", Description=f"DNS name of the {name} load balancer",
                Value=GetAtt(load_balancer, "DNSName")),
-        Output(SERVICE_URL, Description=f"URL of {name}",
-               Value=Join("", [f"{scheme}://", GetAtt(load_balancer, "DNSName")])),
+        Output(SERVICE_URL, Description=f"URL of {name}" + ("" if public else
+                                                          f" (its callers' {callee_variable(name)})"),
+               Value=Join("", [f"{scheme}://", GetAtt(load_balancer, "DNSName"), f":{listener_port(service)}"])),
         Output(LOAD_BALANCER_SECURITY_GROUP, Description=f"Security group of the {name} load balancer",
                Value=GetAtt(group, "GroupId")),
     ])
@@ -262,6 +279,36 @@ def _admit_host_callers(template: Template, name: str, service: Service, callers
     allow_out(template, "HostSecurityGroupTo" + logical_id(name, "LoadBalancer"), Ref(HOST_SECURITY_GROUP), port,
               f"Services on the cluster hosts ({who}) call the {name} load balancer",
               destination=group)
+
+
+def _admit_networks(template: Template, name: str, service: Service, group: ec2.SecurityGroup) -> None:
+    """`reachable_from`: the Client VPN's clients (its group, let out to this load balancer here, as a caller
+    lets itself out) and CIDR blocks, each on the listener port."""
+    port = listener_port(service)
+    networks = 0
+    for source in service.reachable_from:
+        if source == VPN:
+            template.add_parameter(Parameter(
+                VPN_SECURITY_GROUP, Type="AWS::EC2::SecurityGroup::Id",
+                Description="Security group of the Client VPN endpoint",
+            ))
+            allow_in(template, "LoadBalancerFromVpn", group, port, f"Client VPN users reach {name}",
+                     source=Ref(VPN_SECURITY_GROUP))
+            allow_out(template, "VpnSecurityGroupTo" + logical_id(name, "LoadBalancer"), Ref(VPN_SECURITY_GROUP),
+                      port, f"Client VPN users reach the {name} load balancer", destination=group)
+        else:
+            networks += 1
+            allow_in(template, f"LoadBalancerFromNetwork{networks}", group, port, f"{source} reaches {name}",
+                     cidr=source)
+
+
+def _add_egress(template: Template, service: Service, group: ec2.SecurityGroup | None) -> None:
+    """Declared destinations, each one rule on the service's own task group (the loader refuses bridge)."""
+    assert group is not None
+    for index, rule in enumerate(service.egress, start=1):
+        peer = {"prefix_list": rule.to} if rule.is_prefix_list else {"cidr": rule.to}
+        allow_out(template, f"TaskSecurityGroupEgress{index}", group, rule.ports, rule.description,
+                  protocol=rule.protocol, **peer)
 
 
 def _add_call_path(template: Template, name: str, callee: str, callee_service: Service,
@@ -284,14 +331,13 @@ def _add_task_definition(template: Template, name: str, service: Service, on_far
         StringEquals("aws:SourceAccount", AccountId),
         ArnLike("aws:SourceArn", Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")),
     ])
-    secret_statements = _secret_statements(service)
     execution_role = service_role(
         template, "ExecutionRole", TASK_PRINCIPAL,
         f"Starts {name} tasks: pulls the image, writes logs, reads exactly the service's secrets",
-        managed=["service-role/AmazonECSTaskExecutionRolePolicy"], statements=secret_statements,
+        managed=["service-role/AmazonECSTaskExecutionRolePolicy"], statements=execution_role_statements(service),
         trust_condition=trust,
     )
-    task_statements = []
+    task_statements = task_role_statements(service)
     if service.exec:
         task_statements.append(statement(
             [ssmmessages.CreateControlChannel, ssmmessages.CreateDataChannel, ssmmessages.OpenControlChannel,
@@ -308,7 +354,7 @@ def _add_task_definition(template: Template, name: str, service: Service, on_far
         Image=service.image,
         Essential=True,
         Privileged=False,
-        Environment=[ecs.Environment(Name=key, Value=service.environment[key]) for key in sorted(service.environment)],
+        Environment=_environment(template, service),
         LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
             "awslogs-group": Ref(logs_group), "awslogs-region": Region, "awslogs-stream-prefix": name,
         }),
@@ -343,25 +389,14 @@ def _add_task_definition(template: Template, name: str, service: Service, on_far
     return template.add_resource(definition)
 
 
-def _secret_statements(service: Service) -> list:  # type: ignore[type-arg]
-    arns = sorted(set(service.secrets.values()))
-    secrets = [_secret_base_arn(arn) for arn in arns if ":secretsmanager:" in arn]
-    parameters = [arn for arn in arns if ":ssm:" in arn]
-    found = []
-    if secrets:
-        found.append(statement([secretsmanager.GetSecretValue], sorted(set(secrets)), sid="ReadSecrets"))
-    if parameters:
-        found.append(statement([ssm.GetParameters], parameters, sid="ReadParameters"))
-    return found
-
-
-def _secret_base_arn(arn: str) -> str:
-    """ECS accepts `SECRET_ARN:json-key:version-stage:version-id`; IAM wants the secret's own ARN. A
-    partial ARN (no `-AbCdEf` suffix Secrets Manager appends) matches the real one only with `-??????`."""
-    base = ":".join(arn.split(":")[:7])
-    name = base.rsplit(":", 1)[-1]
-    has_suffix = len(name) > 7 and name[-7] == "-" and name[-6:].isalnum()
-    return base if has_suffix else base + "-??????"
+def _environment(template: Template, service: Service) -> list[ecs.Environment]:
+    """The blueprint's variables and each callee's URL (a parameter root.yaml fills from the callee's stack)."""
+    values: dict[str, object] = dict(service.environment)
+    for callee, variable in service.callee_variables.items():
+        parameter = callee_url(callee)
+        template.add_parameter(Parameter(parameter, Type="String", Description=f"URL of the {callee} load balancer"))
+        values[variable] = Ref(parameter)
+    return [ecs.Environment(Name=key, Value=values[key]) for key in sorted(values)]
 
 
 def _add_ecs_service(template: Template, name: str, service: Service, on_fargate: bool,

@@ -218,3 +218,21 @@ def test_flow_logs_go_to_the_log_group(deployed: Deployed) -> None:
     assert flow_log["TrafficType"] == "ALL"
     assert flow_log["LogDestinationType"] == "cloud-watch-logs"
     assert flow_log["LogGroupName"] == deployed.network.resources["FlowLogGroup"]
+
+
+def test_the_api_finds_images_at_its_load_balancer(deployed: Deployed) -> None:
+    """Discovery: the example's api container gets IMAGES_URL, wired from the images stack's output through a
+    root.yaml parameter, and what ECS holds is the images load balancer's own DNS name on its listener port."""
+    if deployed.blueprint.name != "photos":
+        pytest.skip("only the example's api calls another service")
+    stacks = deployed.deployment.stacks
+    images, api = stacks["ImagesService"], stacks["ApiService"]
+    elb = deployed.cloud.client("elbv2")
+    (balancer,) = elb.describe_load_balancers(LoadBalancerArns=[images.resources["LoadBalancer"]])["LoadBalancers"]
+    assert images.outputs["ServiceUrl"] == f"http://{balancer['DNSName']}:80"
+
+    definition = deployed.cloud.client("ecs").describe_task_definition(
+        taskDefinition=api.resources["TaskDefinition"])["taskDefinition"]
+    (container,) = definition["containerDefinitions"]
+    environment = {entry["name"]: entry["value"] for entry in container["environment"]}
+    assert environment == {"IMAGES_URL": f"http://{balancer['DNSName']}:80", "LOG_LEVEL": "info"}

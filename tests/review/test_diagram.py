@@ -3,8 +3,10 @@ security groups, holds SPEC section 5 for the example."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
+from shared import CERT
 from shared import EXAMPLE_PATH as EXAMPLE
 
 from generator.blueprint import load_blueprint
@@ -118,3 +120,25 @@ def test_diagram_of_a_bad_blueprint_exits_2(tmp_path: Path, capsys) -> None:  # 
 
 def test_inline_blueprints_load() -> None:
     assert load("name: shop\nservices:\n  web: {image: nginx, port: 8080}\n").name == "shop"
+
+
+def test_reachability_shows_vpn_clients_cidrs_and_declared_egress() -> None:
+    """issue 18: `reachable_from` (the Client VPN, CIDRs) and `egress` appear in the reachability tables."""
+    text = textwrap.dedent(f"""\
+        name: photos
+        access:
+          vpn: {{client_cidr: 10.250.0.0/22, server_certificate_arn: '{CERT}', client_certificate_arn: '{CERT}'}}
+        services:
+          images:
+            image: nginx
+            port: 8080
+            reachable_from: [vpn, 192.168.0.0/16]
+            egress:
+              - {{to: 10.0.192.0/20, port: 5432, description: Postgres}}
+              - {{to: pl-0123456789abcdef0, port: 587, description: SMTP relay}}
+        """)
+    markdown = architecture_markdown("photos", TemplateSet.of_documents(templates(text)))
+    assert "| VPN clients (10.250.0.0/22) | images load balancer (internal) | TCP 80 |" in markdown
+    assert "| 192.168.0.0/16 | images load balancer (internal) | TCP 80 |" in markdown
+    assert "| images tasks (Fargate) | 10.0.192.0/20 (in the VPC) | TCP 5432 | Postgres |" in markdown
+    assert "| images tasks (Fargate) | prefix list pl-0123456789abcdef0 | TCP 587 | SMTP relay |" in markdown

@@ -12,7 +12,7 @@ from generator.cfn.stackfiles import CATALOG, CATALOG_PIECES, ROOT, catalog_prod
 from generator.pipeline import documents
 from generator.review.diff.compare import _stack_order
 from generator.stacks import application
-from generator.stacks.parameters import LABELS, LOAD_BALANCER_SECURITY_GROUP
+from generator.stacks.parameters import LABELS, LOAD_BALANCER_SECURITY_GROUP, SERVICE_URL, callee_url
 from generator.stacks.registry import CHILDREN, KINDS, StackKind, kind_of, nesting_order
 from generator.stacks.sources import record_source
 
@@ -82,10 +82,15 @@ def test_every_parameter_a_child_takes_is_named_and_labelled_once() -> None:
     taken = {name for file, template in templates.items() if file not in (ROOT, CATALOG)
              for name in template.get("Parameters", {})}
     callee_groups = {name for name in taken if name.endswith(LOAD_BALANCER_SECURITY_GROUP)}
+    callee_urls = {name for name in taken if name.endswith(SERVICE_URL)}
 
     # Every caller with a group of its own takes its callee's: web (Fargate) calls images, images (EC2) worker-api.
     assert callee_groups == {"ImagesLoadBalancerSecurityGroup", "WorkerApiLoadBalancerSecurityGroup"}
-    assert taken - callee_groups <= set(LABELS), sorted(taken - callee_groups - set(LABELS))
+    # Every caller takes its callee's URL, each by the one name parameters.callee_url gives it.
+    assert callee_urls == {callee_url("images"), callee_url("worker-api")}
+    assert callee_urls == {"ImagesServiceUrl", "WorkerApiServiceUrl"}
+    rest = taken - callee_groups - callee_urls
+    assert rest <= set(LABELS), sorted(rest - set(LABELS))
 
 
 def _build_audit(blueprint: Blueprint) -> Template:

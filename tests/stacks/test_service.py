@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from generator.blueprint.model import Blueprint, Service
+from generator.cfn.ids import logical_id
 
 from .helpers import (
     CERT,
@@ -623,7 +624,9 @@ def test_load_balanced_service_outputs_its_url_and_dns_name(case: Case) -> None:
     outputs = case.template["Outputs"]
     scheme = "https://" if case.service.https else "http://"
     assert outputs["LoadBalancerDnsName"]["Value"] == {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}
-    assert outputs["ServiceUrl"]["Value"] == {"Fn::Join": ["", [scheme, {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}]]}
+    port = ":443" if case.service.https else ":80"
+    assert outputs["ServiceUrl"]["Value"] == {"Fn::Join": ["", [scheme, {"Fn::GetAtt": ["LoadBalancer", "DNSName"]},
+                                                                port]]}
 
 
 @pytest.mark.parametrize("variant", list(SERVICE_VARIANTS))
@@ -660,7 +663,9 @@ def test_workers_have_no_load_balancer_and_admit_nothing(case: Case) -> None:
     else:
         # A bridge worker owns no group: it needs nothing of the VPC (an unused parameter fails lint).
         assert "AWS::EC2::SecurityGroup" not in types_in(case.template)
-        assert set(case.template["Parameters"]) == {"ClusterName", "CapacityProvider"}
+        # It takes its callees' URLs, nothing else.
+        urls = {f"{logical_id(callee)}ServiceUrl" for callee in case.service.talks_to}
+        assert set(case.template["Parameters"]) == {"ClusterName", "CapacityProvider"} | urls
 
 
 @cases([case for case in WORKERS if case.service.talks_to])
