@@ -238,6 +238,8 @@ MODEL = [
 
 RULES = [
     Example("A reserved tag key", MINIMAL + "tags: {'aws:team': platform}\n", "rule:tag_keys"),
+    Example("A tag or variable named true or false", MINIMAL + "tags: {'false': 'no', team: platform}\n",
+            "rule:boolean_key_names"),
     Example("A description over 1024 bytes", MINIMAL + "description: " + "\u00e9" * 600 + "\n",
             "rule:description_size",
             shown=MINIMAL + "description: \u00e9\u00e9\u00e9...   # 600 characters, 1200 bytes"),

@@ -52,6 +52,23 @@ def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
             yield ("tags", key), "tag keys starting with `aws:` are reserved for AWS"
 
 
+# cfn-lint 1.58 compares keyed lists (tags' Key, a container's environment and secrets' Name) with a
+# "boolean string" shortcut that takes `true` or `false` for equal to any other key (E3024/E3002), so such
+# a key could never pass lint. Refuse it here, located, instead of at cfn-lint.
+BOOLEAN_WORDS = ("true", "false")
+
+
+def boolean_key_names(blueprint: Blueprint) -> Iterator[Problem]:
+    named = [(("tags", key), key) for key in blueprint.tags]
+    for name, service in blueprint.services.items():
+        named += [(("services", name, block, key), key) for block in ("environment", "secrets")
+                  for key in getattr(service, block)]
+    for path, key in named:
+        if key.lower() in BOOLEAN_WORDS:
+            yield path, (f"`{key}` as a name: cfn-lint 1.58 takes `true`/`false` for equal to every other name in "
+                         "the same list, so the templates could not pass lint; choose another name")
+
+
 def description_size(blueprint: Blueprint) -> Iterator[Problem]:
     """The root stack's Description carries the blueprint's description with the name around it
     (cfn.descriptions); the whole must fit CloudFormation's limit."""
@@ -402,6 +419,7 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 RULES: tuple[Rule, ...] = (
     tag_keys,
+    boolean_key_names,
     description_size,
     no_template_references,
     vpc_has_room,

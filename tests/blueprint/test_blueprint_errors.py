@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.blueprint import BlueprintErrors
+from generator.blueprint.load import load_blueprint_bytes
 from generator.cli import EXIT_USAGE, main
 
 ACM = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
@@ -740,3 +742,16 @@ def test_errors_at_one_place_are_listed_in_the_same_order_every_run() -> None:
                   for index in range(20)]
 
     assert BlueprintErrors("b.yaml", same_place[::-1]).errors == same_place
+
+
+@pytest.mark.parametrize(("block", "path"), [
+    ("tags: {'FALSE': x, team: y}\n", "tags.FALSE"),
+    ("services:\n  api:\n    image: nginx\n    environment: {'true': '1', X: '2'}\n", "services.api.environment.true"),
+    ("services:\n  api:\n    image: nginx\n    secrets: {'False': 'arn:aws:ssm:us-east-1:123456789012:parameter/x'}\n",
+     "services.api.secrets.False"),
+])
+def test_true_or_false_as_a_name_is_refused_before_cfn_lint_misreads_it(block: str, path: str) -> None:
+    text = "name: shop\n" + (block if block.startswith("services") else block + "services:\n  api: {image: nginx}\n")
+    with pytest.raises(BlueprintErrors) as caught:
+        load_blueprint_bytes(text.encode(), "b.yaml")
+    assert any(f"{path}:" in line and "cfn-lint" in line for line in caught.value.render().splitlines())

@@ -15,6 +15,7 @@ import yaml
 from hypothesis import strategies as st
 
 from generator.blueprint.model import FARGATE_MEMORY, NAME_PATTERN, Service
+from generator.blueprint.rules import BOOLEAN_WORDS
 from generator.cfn.ids import logical_id
 from generator.subnets import max_azs
 
@@ -38,7 +39,9 @@ POOLS = [ipaddress.IPv4Network("10.0.0.0/8"), ipaddress.IPv4Network("172.16.0.0/
          ipaddress.IPv4Network("192.168.0.0/16")]
 
 names = st.from_regex(NAME_PATTERN, fullmatch=True)
-env_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True)
+# `true`/`false` as names are refused (rules.boolean_key_names: a cfn-lint quirk), so never drawn here.
+env_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True).filter(
+    lambda name: name.lower() not in BOOLEAN_WORDS)
 # Any text a YAML file can carry: every character but the lone surrogates no file can hold, and never `${`,
 # which CloudFormation's tools read as a reference (the loader refuses it; test_yaml_meaning_fuzz inserts it).
 any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40).filter(lambda text: "${" not in text)
@@ -211,7 +214,8 @@ tag_characters = st.characters(categories=["L", "Nd"], include_characters=" .:/=
 
 @st.composite
 def tags(draw: st.DrawFn) -> dict[str, str]:
-    keys = st.text(tag_characters, min_size=1, max_size=30).filter(lambda key: not key.lower().startswith("aws:"))
+    keys = st.text(tag_characters, min_size=1, max_size=30).filter(
+        lambda key: not key.lower().startswith("aws:") and key.lower() not in BOOLEAN_WORDS)
     return draw(st.dictionaries(keys, st.text(tag_characters, min_size=1, max_size=40), max_size=5))
 
 
