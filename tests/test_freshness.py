@@ -154,7 +154,7 @@ def test_a_build_with_accepted_warnings_is_up_to_date_and_still_prints_them(
     fast = capsys.readouterr()
     assert fast.err == full.err
     assert fast.out == ("" if quiet else f"{blueprint}: out/quiet/ is up to date (built from this blueprint by "
-                        "this exact tool; 1 audit warnings)\n")
+                        "this exact tool; 1 audit warning)\n")
     assert main(["build", str(blueprint), "-o", str(tmp_path / "out"), *quiet]) == EXIT_OK  # named otherwise
     assert capsys.readouterr().err == full.err.replace("out/", f"{tmp_path / 'out'}/", 1)
 

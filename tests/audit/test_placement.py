@@ -28,11 +28,12 @@ def placement_warnings(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("instances, services, why", [
-    ("{type: t3.medium, max: 2}", 3, "2 hosts of t3.medium hold at most 4 awsvpc tasks (and the type does not "
-                                     "support ENI trunking), but the services want 6"),
-    ("{type: m5.large, max: 2}", 11, "2 hosts of m5.large hold at most 20 awsvpc tasks (with ENI trunking), but "
-                                     "the services want 22"),
-    ("{type: x9z.large, max: 50}", 1, "cannot tell whether 50 hosts of x9z.large place 2 awsvpc tasks"),
+    ("{type: t3.medium, max: 2}", 3, "room for at most 4 awsvpc tasks on 2 hosts of t3.medium (and the type "
+                                     "does not support ENI trunking), but the services want 6"),
+    ("{type: m5.large, max: 2}", 11, "room for at most 20 awsvpc tasks on 2 hosts of m5.large (with ENI "
+                                     "trunking), but the services want 22"),
+    ("{type: x9z.large, max: 50}", 1, "cannot tell whether there is room for 2 awsvpc tasks on 50 hosts of "
+                                      "x9z.large"),
 ])
 def test_hosts_that_cannot_place_their_tasks_warn(instances: str, services: int, why: str) -> None:
     [message] = placement_warnings(blueprint(instances, services))
