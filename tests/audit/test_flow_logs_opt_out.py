@@ -20,5 +20,5 @@ def test_a_blueprint_without_flow_logs_builds_with_a_warning(
 
     captured = capsys.readouterr()
     assert "warning: SEC901 Vpc: VPC without flow logs" in captured.err
-    assert "1 audit warning, " in captured.out  # singular: one warning
+    assert "1 audit warning;" in captured.out  # singular: one warning
     assert (tmp_path / "out" / "quiet" / "network.yaml").is_file()
