@@ -14,7 +14,8 @@ def test_a_blueprint_without_flow_logs_builds_with_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     blueprint = tmp_path / "quiet.yaml"
-    blueprint.write_text("name: quiet\nnetwork: {flow_logs: false}\nservices:\n  api: {image: nginx, port: 80}\n")
+    blueprint.write_text("name: quiet\nnetwork: {flow_logs: false}\n"
+                         "services:\n  api: {image: nginx, port: 80, expose: public}\n")
 
     assert main(["build", str(blueprint), "-o", str(tmp_path / "out"), "--no-cache"]) == EXIT_OK
 
