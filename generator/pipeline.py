@@ -25,6 +25,7 @@ from generator.output import MARKER, staged
 from generator.review.diagram import ARCHITECTURE, architecture_markdown
 from generator.stacks.application import build_templates
 from generator.stacks.catalog import build_catalog
+from generator.words import counted
 
 
 class ValidationFailed(Exception):
@@ -126,8 +127,9 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         pending = linter.submit(staged_templates, names, cache, nesting)
         result.linted = pending.linted
         if progress is not None and pending.linted:
-            progress(f"generated {len(data)} templates in {seconds['generate']:.1f}s; cfn-lint is checking "
-                     f"{pending.linted} of them ({pending.cached} known clean) on {linter.jobs} processes")
+            progress(f"generated {counted(len(data), 'template')} in {seconds['generate']:.1f}s; cfn-lint is "
+                     f"checking {pending.linted} of them ({pending.cached} known clean) on "
+                     f"{counted(linter.jobs, 'process')}")
         # The audit runs here while cfn-lint works in its own processes; lint findings are reported first.
         with _timed(seconds, "audit"):
             audit_errors = _audit(templates, rendered, target, cache, result)

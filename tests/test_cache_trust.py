@@ -28,7 +28,7 @@ SMALL = """\
 name: shop
 network: {cidr: 10.1.0.0/16}
 services:
-  api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080}
+  api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080, expose: public}
 """
 TEMPLATES = 4  # root, network, cluster, one service
 GIB = 1024**3

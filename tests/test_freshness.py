@@ -16,7 +16,7 @@ SMALL = """\
 name: shop
 network: {cidr: 10.1.0.0/16}
 services:
-  api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080}
+  api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080, expose: public}
 """
 
 
@@ -144,7 +144,8 @@ def test_a_build_with_accepted_warnings_is_up_to_date_and_still_prints_them(
     """`network.flow_logs: false` is an accepted warning (SEC901): an unchanged build takes the fast path
     and prints the warning exactly as the full build did, under the output directory as named."""
     blueprint = tmp_path / "quiet.yaml"
-    blueprint.write_text("name: quiet\nnetwork: {flow_logs: false}\nservices:\n  api: {image: nginx, port: 80}\n")
+    blueprint.write_text("name: quiet\nnetwork: {flow_logs: false}\n"
+                         "services:\n  api: {image: nginx, port: 80, expose: public}\n")
     monkeypatch.chdir(tmp_path)
     assert main(["build", str(blueprint), "-o", "out", *quiet]) == EXIT_OK
     full = capsys.readouterr()
@@ -154,7 +155,7 @@ def test_a_build_with_accepted_warnings_is_up_to_date_and_still_prints_them(
     fast = capsys.readouterr()
     assert fast.err == full.err
     assert fast.out == ("" if quiet else f"{blueprint}: out/quiet/ is up to date (built from this blueprint by "
-                        "this exact tool; 1 audit warnings)\n")
+                        "this exact tool; 1 audit warning)\n")
     assert main(["build", str(blueprint), "-o", str(tmp_path / "out"), *quiet]) == EXIT_OK  # named otherwise
     assert capsys.readouterr().err == full.err.replace("out/", f"{tmp_path / 'out'}/", 1)
 
@@ -177,7 +178,7 @@ def test_an_edited_service_image_relints_only_that_service_s_template(
 ) -> None:
     blueprint, out = built
     blueprint.write_text(SMALL.replace("nginx:1.27", "nginx:1.28"))
-    assert "lint and audit clean; 1 templates linted" in build(blueprint, out, capsys)
+    assert "lint and audit clean; 1 template linted" in build(blueprint, out, capsys)
     assert "nginx:1.28" in (out / "shop" / "service-api.yaml").read_text()
 
 

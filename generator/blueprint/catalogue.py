@@ -19,6 +19,8 @@ from generator.cfn.descriptions import description_room
 FILENAME = "blueprint.yaml"
 ACM = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 MINIMAL = "name: photos\nservices:\n  api: {image: nginx}\n"
+KEYED = MINIMAL + "cluster: {instances: {key_name: ops}}\n"  # hosts a VPN reaches over SSH
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:api/db-password-AbCdEf"
 
 
 @dataclass(frozen=True)
@@ -276,15 +278,39 @@ RULES = [
         services:
           api: {image: public.ecr.aws/nginx/nginx:1.27}
         """, "rule:no_nat_needs_endpoints"),
+    Example("No NAT gateways and secrets without their endpoint", f"""\
+        name: photos
+        network: {{nat_gateways: none, endpoints: [s3, ecr, ecs, logs]}}
+        services:
+          api:
+            image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1
+            secrets: {{DB_PASSWORD: '{SECRET}'}}
+        """, "rule:no_nat_feature_endpoints"),
+    Example("No NAT gateways and ECS Exec without the SSM endpoints", """\
+        name: photos
+        network: {nat_gateways: none, endpoints: [s3, ecr, ecs, logs, ssm]}
+        services:
+          api: {image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1, exec: true}
+        """, "rule:no_nat_feature_endpoints"),
+    Example("No NAT gateways and Session Manager on hosts without the SSM endpoints", """\
+        name: photos
+        network: {nat_gateways: none, endpoints: [s3, ecr, ecs, logs]}
+        cluster: {instances: {type: t3.medium}}
+        access: {ssm: true}
+        services:
+          api: {image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1}
+        """, "rule:no_nat_feature_endpoints"),
     Example("More hosts at least than at most", MINIMAL + "cluster: {instances: {min: 5, max: 2}}\n",
             "rule:instances_min_max"),
     Example("A cluster without capacity", MINIMAL + "cluster: {fargate: false}\n", "rule:cluster_has_capacity"),
     Example("A bastion nobody could log in to", MINIMAL + "access:\n  ssm: false\n  bastion: {allowed_cidrs: "
             "[203.0.113.0/24]}\n", "rule:bastion_reachable"),
-    Example("A VPN client range outside /12 to /22", MINIMAL + f"access:\n  vpn: {{client_cidr: 172.16.0.0/24, "
+    Example("A VPN client range outside /12 to /22", KEYED + f"access:\n  vpn: {{client_cidr: 172.16.0.0/24, "
             f"server_certificate_arn: '{ACM}', client_certificate_arn: '{ACM}'}}\n", "rule:vpn_client_cidr"),
-    Example("A VPN client range overlapping the VPC", MINIMAL + f"access:\n  vpn: {{client_cidr: 10.0.0.0/22, "
+    Example("A VPN client range overlapping the VPC", KEYED + f"access:\n  vpn: {{client_cidr: 10.0.0.0/22, "
             f"server_certificate_arn: '{ACM}', client_certificate_arn: '{ACM}'}}\n", "rule:vpn_client_cidr"),
+    Example("A Client VPN that reaches nothing", MINIMAL + f"access:\n  vpn: {{client_cidr: 10.250.0.0/22, "
+            f"server_certificate_arn: '{ACM}', client_certificate_arn: '{ACM}'}}\n", "rule:vpn_reaches_something"),
     Example("Two services, one CloudFormation name", """\
         name: photos
         services:

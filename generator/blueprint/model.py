@@ -40,7 +40,7 @@ TAG_KEY_PATTERN = r"^[\w .:/=+@-]+$"
 TAG_VALUE_PATTERN = r"^[\w .:/=+@-]*$"
 ROLE_NAME_PATTERN = r"^[A-Za-z0-9+=,.@_-]{1,64}$"
 
-Endpoint = Literal["s3", "ecr", "logs", "ecs", "ssm", "secretsmanager", "sts"]
+Endpoint = Literal["s3", "ecr", "logs", "ecs", "ssm", "ssmmessages", "ec2messages", "secretsmanager", "sts", "kms"]
 
 
 def _network(text: str, example: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -155,8 +155,11 @@ class Network(Strict):
     flow_logs: bool = Field(True, description="VPC flow logs to CloudWatch Logs. Default on (SPEC 5.9).")
     endpoints: list[Endpoint] = Field(
         default_factory=list,
-        description="VPC endpoints to create: s3 (gateway), ecr, logs, ecs, ssm, secretsmanager, sts "
-        "(interface). Default none: NAT gateways carry that traffic.",
+        description="VPC endpoints to create: s3 (gateway), ecr, logs, ecs, ssm, ssmmessages, ec2messages, "
+        "secretsmanager, sts, kms (interface). Default none: NAT gateways carry that traffic. With "
+        "`nat_gateways: none` the build asks for every endpoint the blueprint's features use: s3, ecr, ecs "
+        "and logs always; secretsmanager and/or ssm for `secrets` (by their ARNs); ssm, ssmmessages and "
+        "ec2messages for `exec` or Session Manager on hosts (`access.ssm`); kms for a customer KMS key.",
     )
 
 
@@ -219,13 +222,14 @@ class Cluster(Strict):
 class Bastion(Strict):
     allowed_cidrs: Annotated[list[SshCidr], Field(min_length=1, max_length=50)] = Field(
         description="Networks that may open SSH (TCP 22) to the bastion. Required; the whole "
-        "internet is refused.",
+        "internet is refused. Used only with a `key_name`: a bastion without a key pair opens no port.",
     )
     instance_type: InstanceType = Field(
         "t3.micro", description="Bastion instance type. Default t3.micro: a jump box needs little."
     )
     key_name: KeyName | None = Field(
-        None, description="EC2 key pair of the bastion. Default none: reach it through SSM."
+        None, description="EC2 key pair of the bastion. Default none: reach it through SSM (`access.ssm`, "
+        "which it then needs), with no inbound port.",
     )
 
 

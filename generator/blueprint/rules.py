@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
+from generator.blueprint.reach import no_nat_feature_endpoints, vpn_reaches_something
 from generator.blueprint.service_rules import (
     callee_urls_free,
     egress_on_own_group,
@@ -426,10 +427,12 @@ RULES: tuple[Rule, ...] = (
     distinct_zones,
     distinct_endpoints,
     no_nat_needs_endpoints,
+    no_nat_feature_endpoints,
     instances_min_max,
     cluster_has_capacity,
     bastion_reachable,
     vpn_client_cidr,
+    vpn_reaches_something,
     unique_logical_ids,
     service_exposure,
     launch_type_has_capacity,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from generator.cfn.facts import Facts
 from generator.cfn.templates import Res, TemplateSet
+from generator.words import counted
 
 MAX_RESOURCES = 500
 MAX_PARAMETERS = 200
@@ -57,9 +58,9 @@ def _security_group_rules(templates: TemplateSet) -> list[QuotaFinding]:
         if isinstance(rule.group, Res):
             counts[(rule.group, rule.direction)] = counts.get((rule.group, rule.direction), 0) + 1
     return [
-        QuotaFinding(group.file, f"security group {group.id} gets {count} {direction} rules across the stacks; "
-                                 f"EC2 allows {MAX_RULES_PER_GROUP} per group (run fewer EC2 services with load "
-                                 "balancers, or move some to Fargate, where each service has its own group)")
+        QuotaFinding(group.file, f"security group {group.id} gets {counted(count, direction + ' rule')} across "
+                                 f"the stacks; EC2 allows {MAX_RULES_PER_GROUP} per group (run fewer EC2 services "
+                                 "with load balancers, or move some to Fargate, where each service has its own group)")
         for (group, direction), count in sorted(counts.items(), key=lambda item: (item[0][0].file, item[0][0].id))
         if count > MAX_RULES_PER_GROUP
     ]

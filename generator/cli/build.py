@@ -16,6 +16,7 @@ from generator.cli.common import (
     blueprint_files,
     write,
 )
+from generator.words import counted
 
 if TYPE_CHECKING:
     from generator.batch import NameTaken, Outcome
@@ -108,7 +109,7 @@ def _report(args: argparse.Namespace, outcome: Outcome) -> int:
     for warning in outcome.warnings:
         print(warning, file=sys.stderr)
     if outcome.record is not None and not args.quiet:
-        verdict = f"; {len(outcome.warnings)} audit warnings" if outcome.warnings else ""
+        verdict = f"; {counted(len(outcome.warnings), 'audit warning')}" if outcome.warnings else ""
         print(f"{path}: {args.output / outcome.record.name}/ is up to date "
               f"(built from this blueprint by this exact tool{verdict})")
     if args.timings:
@@ -124,9 +125,9 @@ def _report(args: argparse.Namespace, outcome: Outcome) -> int:
     if args.quiet or result is None:
         return EXIT_OK
     if status is Status.WRITTEN:
-        verdict = f"{len(result.warnings)} audit warnings" if result.warnings else "lint and audit clean"
-        print(f"{path}: wrote {result.directory}/ ({len(result.files)} files, {verdict}; "
-              f"{result.linted} templates linted) in {result.elapsed:.1f}s")
+        verdict = counted(len(result.warnings), "audit warning") if result.warnings else "lint and audit clean"
+        print(f"{path}: wrote {result.directory}/ ({counted(len(result.files), 'file')}, {verdict}; "
+              f"{counted(result.linted, 'template')} linted) in {result.elapsed:.1f}s")
     else:
         print(f"{path}: {result.directory}/ is up to date")
     return EXIT_OK

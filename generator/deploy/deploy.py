@@ -21,6 +21,7 @@ from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, erro
 from generator.deploy.parameters import check_parameters
 from generator.deploy.progress import EventStream, failure_lines
 from generator.deploy.publish import CAPABILITIES, Build, Published, check_bucket, load, publish
+from generator.words import counted
 
 # A stack in one of these states can take a CREATE change set (it exists only as a placeholder).
 CREATABLE = frozenset({"REVIEW_IN_PROGRESS"})
@@ -210,7 +211,7 @@ def execute(cfn: Any, change_set_id: str, request: Request, expected: int, conso
             time.sleep(request.poll_seconds)
     if status not in SUCCEEDED:
         raise StackFailed(f"stack {request.stack_name} ended in {status}", failure_lines(stream.failures))
-    out.write(f"stack {request.stack_name}: {status} ({len(stream.done)} resources done)\n")
+    out.write(f"stack {request.stack_name}: {status} ({counted(len(stream.done), 'resource')} done)\n")
     for output in stack.get("Outputs") or []:
         out.write(f"  {output['OutputKey']} = {output.get('OutputValue', '')}\n")
 

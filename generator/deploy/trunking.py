@@ -21,6 +21,7 @@ from generator.cfn.facts import Facts
 from generator.cfn.placement import HostPlacement, Placement
 from generator.cfn.reader import TemplateReadError, read_template
 from generator.cfn.templates import Template, TemplateSet
+from generator.words import counted
 
 SETTING = "awsvpcTrunking"
 TURN_ON = f"aws ecs put-account-setting-default --name {SETTING} --value enabled"
@@ -59,9 +60,9 @@ def advise(ecs: Any, files: Mapping[str, bytes], out: TextIO) -> None:
         return
     for hosts in needed:
         types = ", ".join(hosts.instance_types)
-        fits = (f"{hosts.max_hosts} hosts of {types} hold {hosts.capacity(trunking=True)} awsvpc tasks with ENI "
-                f"trunking, {hosts.capacity(trunking=False)} without (figures of {TABLE_DATE}); the services want "
-                f"{hosts.tasks}")
+        fits = (f"{counted(hosts.max_hosts or 0, 'host')} of {types}: room for "
+                f"{counted(hosts.capacity(trunking=True), 'awsvpc task')} with ENI trunking, "
+                f"{hosts.capacity(trunking=False)} without (figures of {TABLE_DATE}); the services want {hosts.tasks}")
         if value == "enabled":
             out.write(f"ENI trunking ({SETTING}) is enabled: {fits}\n")
         else:

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from generator.blueprint.model import Blueprint, Strict
 from generator.cfn.density import SOURCE, TABLE_DATE, density
+from generator.words import counted
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def show(value: Any) -> str:
 
 def as_text(blueprint: Blueprint, source: str) -> str:
     found = defaults(blueprint)
-    lines = [f"{source}: {len(found)} values left to their defaults (`resolved`: worked out from other keys)", ""]
+    lines = [f"{source}: {counted(len(found), 'value')} left to their defaults "
+             "(`resolved`: worked out from other keys)", ""]
     for default in found:
         mark = "  (resolved)" if default.resolved else ""
         lines.append(f"{default.path} = {show(default.value)}{mark}")

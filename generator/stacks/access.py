@@ -2,8 +2,9 @@
 
 SSM Session Manager needs nothing here: hosts and the bastion carry the SSM core policy and no
 inbound port. The bastion is a one-instance auto scaling group (so it heals) in a public subnet,
-admitting SSH only from `allowed_cidrs`. The Client VPN endpoint uses mutual TLS, sits in the
-private subnets and tunnels only VPC traffic (split tunnel). Hosts admit SSH from the bastion and
+admitting SSH only from `allowed_cidrs`, and only when it has a key pair (without one it opens no
+port). The Client VPN endpoint uses mutual TLS, sits in the private subnets and tunnels only VPC
+traffic (split tunnel). Hosts admit SSH from the bastion and
 VPN groups only when an SSH key is configured on them.
 """
 
@@ -71,9 +72,13 @@ def _add_bastion(template: Template, blueprint: Blueprint, bastion: Bastion) -> 
         Parameter(BASTION_IMAGE_ID, Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=BASTION_AMI,
                   Description="SSM parameter holding the bastion's AMI (Amazon Linux 2023)"),
     ])
+    # Without a key pair nobody can log in over SSH, so a keyless bastion opens no port at all: operators
+    # reach it through Session Manager (rules.bastion_reachable refuses one without), and forward from it.
+    keyed = bastion.key_name is not None
     group = security_group(template, "BastionSecurityGroup",
-                           "SSH bastion: TCP 22 from the allowed networks only", Ref(VPC_ID))
-    for index, cidr in enumerate(bastion.allowed_cidrs, start=1):
+                           "SSH bastion: TCP 22 from the allowed networks only" if keyed
+                           else "Bastion reached through Session Manager: no inbound port", Ref(VPC_ID))
+    for index, cidr in enumerate(bastion.allowed_cidrs if keyed else (), start=1):
         allow_in(template, f"BastionSecurityGroupSshIn{index}", group, SSH,
                  f"SSH from allowed network {cidr}", cidr=cidr)
     allow_out(template, "BastionSecurityGroupSshToVpc", group, SSH, "SSH onward into the VPC only",

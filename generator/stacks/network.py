@@ -22,14 +22,18 @@ from generator.stacks.security import allow_in, security_group
 from generator.stacks.sources import from_blueprint
 from generator.subnets import carve
 
-# Interface endpoints behind each blueprint keyword (s3 is a gateway endpoint).
+# Interface endpoints behind each blueprint keyword (s3 is a gateway endpoint). Each SSM endpoint has a
+# keyword of its own: SSM parameters as secrets need only `ssm`; Session Manager and ECS Exec need all three.
 INTERFACE_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "ecr": ("ecr.api", "ecr.dkr"),
     "ecs": ("ecs", "ecs-agent", "ecs-telemetry"),
     "logs": ("logs",),
-    "ssm": ("ssm", "ssmmessages", "ec2messages"),
+    "ssm": ("ssm",),
+    "ssmmessages": ("ssmmessages",),
+    "ec2messages": ("ec2messages",),
     "secretsmanager": ("secretsmanager",),
     "sts": ("sts",),
+    "kms": ("kms",),
 }
 
 

@@ -16,7 +16,9 @@ from generator.pipeline import documents
 
 
 def blueprint(instances: str, services: int, count: int = 2) -> str:
-    listed = "\n".join(f"  s{i}: {{image: nginx, port: 8080, count: {count}}}" for i in range(services))
+    # Public services: an internal one nobody calls would add SEC503's warning.
+    listed = "\n".join(f"  s{i}: {{image: nginx, port: 8080, expose: public, count: {count}}}"
+                       for i in range(services))
     return f"name: dense\ncluster:\n  instances: {instances}\nservices:\n{listed}\n"
 
 
@@ -28,11 +30,12 @@ def placement_warnings(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("instances, services, why", [
-    ("{type: t3.medium, max: 2}", 3, "2 hosts of t3.medium hold at most 4 awsvpc tasks (and the type does not "
-                                     "support ENI trunking), but the services want 6"),
-    ("{type: m5.large, max: 2}", 11, "2 hosts of m5.large hold at most 20 awsvpc tasks (with ENI trunking), but "
-                                     "the services want 22"),
-    ("{type: x9z.large, max: 50}", 1, "cannot tell whether 50 hosts of x9z.large place 2 awsvpc tasks"),
+    ("{type: t3.medium, max: 2}", 3, "room for at most 4 awsvpc tasks on 2 hosts of t3.medium (and the type "
+                                     "does not support ENI trunking), but the services want 6"),
+    ("{type: m5.large, max: 2}", 11, "room for at most 20 awsvpc tasks on 2 hosts of m5.large (with ENI "
+                                     "trunking), but the services want 22"),
+    ("{type: x9z.large, max: 50}", 1, "cannot tell whether there is room for 2 awsvpc tasks on 50 hosts of "
+                                      "x9z.large"),
 ])
 def test_hosts_that_cannot_place_their_tasks_warn(instances: str, services: int, why: str) -> None:
     [message] = placement_warnings(blueprint(instances, services))

@@ -46,7 +46,7 @@ def advice(text: str, setting: str | None) -> str:
 def test_trunking_off_says_what_to_run() -> None:
     for setting in (None, "disabled"):
         said = advice(NEEDS_TRUNKING, setting)
-        assert said.startswith("warning: 2 hosts of m5.large hold 20 awsvpc tasks with ENI trunking, 4 without")
+        assert said.startswith("warning: 2 hosts of m5.large: room for 20 awsvpc tasks with ENI trunking, 4 without")
         assert f"{SETTING} is disabled" in said and f"`{TURN_ON}`" in said
 
 

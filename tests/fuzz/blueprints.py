@@ -21,7 +21,8 @@ from generator.subnets import max_azs
 
 ACCOUNT = "123456789012"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "sa-east-1"]
-ENDPOINTS = ["s3", "ecr", "logs", "ecs", "ssm", "secretsmanager", "sts"]
+ENDPOINTS = ["s3", "ecr", "logs", "ecs", "ssm", "ssmmessages", "ec2messages", "secretsmanager", "sts", "kms"]
+SESSION_MANAGER = ["ssm", "ssmmessages", "ec2messages"]
 NAT_FREE_ENDPOINTS = ["s3", "ecr", "ecs", "logs"]
 PUBLIC_IMAGES = ["public.ecr.aws/nginx/nginx:1.27", "nginx", "library/redis:7", "ghcr.io/acme/api@sha256:" + "a" * 64,
                  "registry.example.com:5000/team/app:v1.2.3"]
@@ -235,6 +236,11 @@ def valid_blueprints(draw: st.DrawFn) -> dict[str, Any]:
     blueprint["network"] = draw(network(vpc_pool, private_images_only))
     blueprint["cluster"] = draw(cluster())
     block = draw(access(vpn_pool))
+    if "vpn" in block:  # a VPN must reach something: SSH to hosts with a key pair (or drop it on Fargate only)
+        if "instances" in blueprint["cluster"]:
+            blueprint["cluster"]["instances"].setdefault("key_name", "ops")
+        else:
+            del block["vpn"]
     if block:
         blueprint["access"] = block
 
@@ -252,6 +258,9 @@ def valid_blueprints(draw: st.DrawFn) -> dict[str, Any]:
             internal.append(name)
     order = draw(st.permutations(list(services)))  # blueprint order need not be call order
     blueprint["services"] = {name: services[name] for name in order}
+    if private_images_only:  # without NAT, each feature's AWS API needs its endpoint too
+        blueprint["network"]["endpoints"] = list(dict.fromkeys(
+            blueprint["network"]["endpoints"] + _feature_endpoints(blueprint)))
     if draw(st.integers(0, 3)) == 0:
         catalog: dict[str, Any] = {"portfolio": draw(any_text.filter(lambda t: 1 <= len(t) <= 100)),
                                    "owner": draw(any_text.filter(lambda t: 1 <= len(t) <= 50))}
@@ -265,3 +274,15 @@ def valid_blueprints(draw: st.DrawFn) -> dict[str, Any]:
 
 def as_yaml(blueprint: dict[str, Any]) -> str:
     return yaml.safe_dump(blueprint, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _feature_endpoints(blueprint: dict[str, Any]) -> list[str]:
+    """The endpoints the drawn features call without NAT: secrets by ARN, ECS Exec, Session Manager on hosts."""
+    needed: list[str] = []
+    if blueprint.get("access", {}).get("ssm", True) and "instances" in blueprint["cluster"]:
+        needed += SESSION_MANAGER
+    for service in blueprint["services"].values():
+        needed += [arn.split(":")[2] for arn in service.get("secrets", {}).values()]
+        if service.get("exec"):
+            needed += SESSION_MANAGER
+    return needed

@@ -38,6 +38,8 @@ BASTION_BLUEPRINT = """
 VPN_BLUEPRINT = f"""
     name: depot
     network: {{cidr: 10.20.0.0/16, availability_zones: 3}}
+    cluster:
+      instances: {{key_name: hosts}}   # a VPN must reach something (blueprint.reach): SSH to keyed hosts
     access:
       vpn:
         client_cidr: 10.250.0.0/22
@@ -79,6 +81,17 @@ def test_no_access_stack_without_a_bastion_or_vpn(blueprint: str) -> None:
 def test_bastion_admits_ssh_only_from_the_declared_cidrs() -> None:
     templates = build(BASTION_BLUEPRINT)
     assert ingress_into(templates, BASTION) == {("203.0.113.0/24", SSH), ("198.51.100.7/32", SSH)}
+
+
+def test_a_bastion_without_a_key_pair_opens_no_port() -> None:
+    """Nobody can log in over SSH without a key, so TCP 22 stays closed; Session Manager reaches it."""
+    templates = build(BASTION_BLUEPRINT.replace("        key_name: ops\n", ""))
+    assert ingress_into(templates, BASTION) == set()
+    group = resources(templates["access.yaml"], "AWS::EC2::SecurityGroup")["BastionSecurityGroup"]
+    assert group["GroupDescription"] == "Bastion reached through Session Manager: no inbound port"
+    role = resources(templates["access.yaml"], "AWS::IAM::Role")["BastionRole"]
+    assert [arn["Fn::Sub"] for arn in role["ManagedPolicyArns"]] == [
+        "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"]
 
 
 def test_bastion_sends_ssh_only_into_the_vpc_and_https_for_session_manager() -> None:
@@ -206,11 +219,12 @@ def test_root_passes_the_bastion_stack_network_outputs_and_the_host_group() -> N
     assert set(templates["access.yaml"]["Outputs"]) == {"BastionSecurityGroup", "BastionAutoScalingGroup"}
 
 
-def test_root_passes_the_vpn_stack_network_outputs_only() -> None:
+def test_root_passes_the_vpn_stack_network_outputs_and_the_host_group() -> None:
     templates = build(VPN_BLUEPRINT)
     assert stack_of(templates, "access.yaml")["Parameters"] == {
         "VpcId": {"Fn::GetAtt": ["Network", "Outputs.VpcId"]},
         "VpcCidr": {"Fn::GetAtt": ["Network", "Outputs.VpcCidr"]},
+        "HostSecurityGroup": {"Fn::GetAtt": ["Cluster", "Outputs.HostSecurityGroup"]},
         "PrivateSubnets": {"Fn::GetAtt": ["Network", "Outputs.PrivateSubnets"]},
     }
     assert set(templates["access.yaml"]["Outputs"]) == {"VpnEndpoint", "VpnSecurityGroup"}

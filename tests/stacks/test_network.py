@@ -30,15 +30,13 @@ from .helpers import CLOUDWATCH_RETENTION_DAYS, resources
 PUBLIC_IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 PRIVATE_ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
 ENDPOINTS_FOR_NO_NAT = ("s3", "ecr", "ecs", "logs")
-ALL_ENDPOINTS = ("s3", "ecr", "logs", "ecs", "ssm", "secretsmanager", "sts")
+ALL_ENDPOINTS = ("s3", "ecr", "logs", "ecs", "ssm", "ssmmessages", "ec2messages", "secretsmanager", "sts", "kms")
 # Interface endpoint service names behind the blueprint keywords (s3 is a gateway endpoint).
 INTERFACE_SERVICES = {
     "ecr": ("ecr.api", "ecr.dkr"),
     "ecs": ("ecs", "ecs-agent", "ecs-telemetry"),
     "logs": ("logs",),
-    "ssm": ("ssm", "ssmmessages", "ec2messages"),
     "secretsmanager": ("secretsmanager",),
-    "sts": ("sts",),
 }
 ZONE_NAMES = ("us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f")
 # Load balancers need /27 subnets or larger: a /24 holds 2 AZs, a /23 holds 4, a /22 or larger 6.

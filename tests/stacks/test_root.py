@@ -237,8 +237,8 @@ LINTED = {
           jobs: {{image: nginx, talks_to: [search, ledger], exec: true}}
           sweeper: {{image: nginx, launch_type: fargate, talks_to: [search]}}
         """,
-    # Fargate only, reached through a bastion without a key and a VPN (no host group to touch).
-    "fargate-bastion-vpn": CLUSTER_VARIANTS["bastion-and-vpn-fargate-only"],
+    # Fargate only, reached through a bastion without a key (no host group to touch, no port open).
+    "fargate-bastion": CLUSTER_VARIANTS["bastion-fargate-only"],
     # EC2 only, no access stack, a fixed AMI, Session Manager off, one worker (no VPC parameters at all).
     "ec2-worker-fixed-ami": CLUSTER_VARIANTS["ssm-off-fixed-ami"],
 }

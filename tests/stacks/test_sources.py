@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RICH = """\
 name: shop
 network: {endpoints: [s3, ecr, logs]}
-cluster: {instances: {type: t3.small}, fargate: true}
+cluster: {instances: {type: t3.small, key_name: ops}, fargate: true}   # keyed: the VPN reaches the hosts
 access:
   bastion: {allowed_cidrs: [203.0.113.0/24]}
   vpn:

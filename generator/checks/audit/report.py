@@ -6,6 +6,7 @@ import json
 
 from generator import __version__
 from generator.checks.audit.rule import AuditRule, Finding
+from generator.words import counted
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ecs-blueprint/ecs-blueprint/blob/main/docs/audit.md"
@@ -14,7 +15,8 @@ INFORMATION_URI = "https://github.com/ecs-blueprint/ecs-blueprint/blob/main/docs
 def as_text(findings: list[Finding], checked: int) -> str:
     lines = [finding.render() for finding in findings]
     errors = sum(1 for f in findings if f.level == "error")
-    lines.append(f"audit: {checked} templates, {errors} errors, {len(findings) - errors} warnings")
+    lines.append(f"audit: {counted(checked, 'template')}, {counted(errors, 'error')}, "
+                 f"{counted(len(findings) - errors, 'warning')}")
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from generator.cfn.density import SOURCE, TABLE_DATE
 from generator.cfn.facts import Facts
 from generator.cfn.placement import Placement
 from generator.checks.audit.rule import AuditRule, Finding
+from generator.words import counted
 
 
 class HostsPlaceTheirTasks(AuditRule):
@@ -30,15 +31,18 @@ class HostsPlaceTheirTasks(AuditRule):
                 continue
             types = ", ".join(hosts.instance_types)
             if not hosts.known:
-                yield self.finding(facts, hosts.hosts, f"cannot tell whether {hosts.max_hosts or 'its most'} hosts "
-                                   f"of {types} place {hosts.tasks} awsvpc tasks: it knows the interface limits of "
-                                   f"the types in its table of {TABLE_DATE} ({SOURCE}), and needs a literal MaxSize")
+                hosts_shown = counted(hosts.max_hosts, "host") if hosts.max_hosts else "its most hosts"
+                yield self.finding(facts, hosts.hosts, (
+                    f"cannot tell whether there is room for {counted(hosts.tasks, 'awsvpc task')} on {hosts_shown} "
+                    f"of {types}: it knows the interface limits of the types in its table of {TABLE_DATE} "
+                    f"({SOURCE}), and needs a literal MaxSize"))
                 continue
             best = hosts.capacity(trunking=True)
             if best < hosts.tasks:
                 trunk = "with ENI trunking" if any(d and d.trunking for d in hosts.densities) else \
                     "and the type does not support ENI trunking"
-                yield self.finding(facts, hosts.hosts, f"{hosts.max_hosts} hosts of {types} hold at most {best} "
-                                   f"awsvpc tasks ({trunk}), but the services want {hosts.tasks}: raise "
-                                   "cluster.instances.max, pick a type with more network interfaces or trunking "
-                                   "support, or set cluster.instances.network_mode: bridge")
+                yield self.finding(facts, hosts.hosts, (
+                    f"room for at most {counted(best, 'awsvpc task')} on {counted(hosts.max_hosts or 0, 'host')} "
+                    f"of {types} ({trunk}), but the services want {hosts.tasks}: raise cluster.instances.max, pick "
+                    "a type with more network interfaces or trunking support, or set "
+                    "cluster.instances.network_mode: bridge"))
