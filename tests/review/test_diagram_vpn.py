@@ -3,9 +3,6 @@ hosts with a key pair, and (issue 18) internal services that list `vpn` in `reac
 
 from __future__ import annotations
 
-import pytest
-
-from generator.blueprint.model import Service
 from generator.checks.audit import TemplateSet
 from generator.review.diagram import reachability
 
@@ -33,7 +30,6 @@ def test_vpn_clients_reach_hosts_with_a_key_pair_on_ssh() -> None:
         ("cluster hosts (EC2)", "TCP 22")}
 
 
-@pytest.mark.skipif("reachable_from" not in Service.model_fields, reason="the model has no reachable_from yet")
 def test_vpn_clients_reach_a_service_reachable_from_vpn() -> None:
     reached = from_vpn(VPN.replace("{key}", "").replace("{reach}", ", reachable_from: [vpn]"))
     assert ("api load balancer (internal)", "TCP 80") in reached
