@@ -88,24 +88,6 @@ SERVICE_VARIANTS = {
           billing: {image: nginx, port: 7000}
           reporter: {image: nginx, talks_to: [inventory], exec: true}
         """,
-    "bridge": """
-        name: depot
-        cluster:
-          instances: {network_mode: bridge}
-        services:
-          gateway:
-            image: nginx
-            port: 8080
-            expose: public
-            allowed_cidrs: [198.51.100.0/24, 203.0.113.0/24]
-            talks_to: [inventory]
-          inventory:
-            image: nginx
-            port: 8080
-            scaling: {min: 1, max: 4, memory_percent: 70}
-          billing: {image: nginx, port: 7000}
-          reporter: {image: nginx, talks_to: [inventory], exec: true}
-        """,
     "mixed": f"""
         name: hybrid
         cluster:
@@ -131,6 +113,8 @@ SERVICE_VARIANTS = {
           sweeper: {{image: nginx, launch_type: fargate, cpu: 1024, memory: 2048}}
         """,
 }
+# The same services on EC2 hosts in bridge mode: the explicit opt-in keeps the shared host group.
+SERVICE_VARIANTS["bridge"] = SERVICE_VARIANTS["ec2-only"].replace("instances: {}", "instances: {network_mode: bridge}")
 
 
 @dataclass(frozen=True)
