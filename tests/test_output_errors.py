@@ -31,7 +31,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 SHOP = """\
 name: shop
 services:
-  api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080}
+  api: {image: public.ecr.aws/nginx/nginx:1.27, port: 8080, expose: public}
 """
 
 
@@ -100,8 +100,16 @@ def failing(errno_value: int, real: object, on_call: int = 1) -> object:
 def test_a_read_only_filesystem_with_no_output_directory_yet_is_one_line(
     blueprint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(Path, "mkdir", failing(errno.EROFS, Path.mkdir))
     out = tmp_path / "output"
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, *args: object, **kwargs: object) -> None:
+        # Only the output directory is on the read-only filesystem (the cache may be created elsewhere first).
+        if self == out:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
     code, _, err = build(capsys, "build", str(blueprint), "-o", str(out))
     assert code == EXIT_USAGE
     assert one_line(err) == f"{blueprint}: error: cannot create {out}: Read-only file system\n"
