@@ -13,10 +13,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
 
 from awacs.aws import Action, Allow, Condition, Statement, StringEquals
 from troposphere import Sub
+
+from generator.cfn.iam_data import services
 
 HANDLERS = ("create", "read", "update", "delete")
 # What launching a product needs beyond its resources' own handlers.
@@ -64,18 +65,8 @@ def expand(action: str) -> list[str]:
 
 
 @cache
-def _iam_data() -> dict[str, Any]:
-    """IAM's services by prefix: their actions (lower-cased) with the resource types each can be limited
-    to, and those resource types' ARN formats; the data cfn-lint checks policies with."""
-    from cfnlint.data import AdditionalSpecs
-    from cfnlint.helpers import load_resource
-
-    return dict(load_resource(AdditionalSpecs, "Policies.json"))
-
-
-@cache
 def _iam_actions() -> dict[str, frozenset[str]]:
-    return {prefix: frozenset(spec.get("Actions", {})) for prefix, spec in _iam_data().items()}
+    return {prefix: frozenset(spec.get("Actions", {})) for prefix, spec in services().items()}
 
 
 def is_iam_action(action: str) -> bool:
@@ -163,7 +154,7 @@ def _scope(action: str) -> str:
 @cache
 def _arn_formats(service: str, name: str) -> tuple[str, ...]:
     """The ARN formats of the resource types an action can be limited to (none: `*` only)."""
-    spec = _iam_data().get(service.lower(), {})
+    spec = services().get(service.lower(), {})
     resources = (spec.get("Actions", {}).get(name.lower()) or {}).get("Resources") or []
     known = spec.get("Resources", {})
     return tuple(fmt for resource in resources
