@@ -25,17 +25,22 @@ if TYPE_CHECKING:
     from generator.pipeline import ValidationFailed
 
 
+def _blueprint_arguments(parser: argparse.ArgumentParser, *, output: str, quiet: str) -> None:
+    """FILE..., -o/--output and -q/--quiet, as `build` and `check` both take them."""
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                        help=f"blueprint files (default: {DEFAULT_BLUEPRINTS})")
+    parser.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
+                        help=f"{output} (default: output)")
+    parser.add_argument("-q", "--quiet", action="store_true", help=quiet)
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     build = commands.add_parser(
         "build", help="validate, generate, lint and write DIR/<name>/",
         description="Validate each blueprint, generate its templates, lint them, and write DIR/<name>/ "
         "atomically. A blueprint that fails writes nothing.",
     )
-    build.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                       help=f"blueprint files (default: {DEFAULT_BLUEPRINTS})")
-    build.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
-                       help="output directory (default: output)")
-    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    _blueprint_arguments(build, output="output directory", quiet="print only errors")
     build.add_argument("--no-cache", action="store_true",
                        help="build and check everything again, even an unchanged blueprint (the cache only "
                        "remembers clean results; default on)")
@@ -48,11 +53,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         description="Build each blueprint without writing, and compare with DIR/<name>/. "
         "Exit 1 naming the stale files.",
     )
-    check.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                       help=f"blueprint files (default: {DEFAULT_BLUEPRINTS})")
-    check.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
-                       help="output directory to compare with (default: output)")
-    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    _blueprint_arguments(check, output="output directory to compare with", quiet="print only problems")
     check.add_argument("--no-cache", action="store_true", help="re-check every template")
     check.set_defaults(timings=False)
     check.set_defaults(run=_run_build, write=False)

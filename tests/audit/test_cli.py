@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from troposphere import ImportValue
 
 import generator.pipeline
 from generator.checks.audit import all_rules
@@ -142,14 +143,20 @@ def test_no_templates_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
     assert exit_.value.code == 2
 
 
-def test_build_refuses_templates_the_audit_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A blueprint whose generated templates break an invariant: exit 1, the findings, nothing written."""
+@pytest.mark.parametrize(("cidr", "finding"), [
+    ("0.0.0.0/0", "error: SEC601 BastionSecurityGroupSshIn1"),
+    # Our own templates must be fully verifiable: a CIDR the audit cannot resolve fails the build.
+    (ImportValue("office-cidr"),
+     "error: SEC1301 BastionSecurityGroupSshIn1: cannot verify: its CidrIp is computed"),
+], ids=["breaks-an-invariant", "cannot-be-verified"])
+def test_build_refuses_templates_the_audit_fails(cidr: object, finding: str, capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blueprint whose generated templates fail the audit: exit 1, the findings, nothing written."""
     real = generator.pipeline.build_templates
 
     def build_templates(blueprint: object) -> dict[str, object]:
         templates = real(blueprint)
-        templates["access.yaml"].resources["BastionSecurityGroupSshIn1"].CidrIp = "0.0.0.0/0"
+        templates["access.yaml"].resources["BastionSecurityGroupSshIn1"].CidrIp = cidr
         return templates
 
     monkeypatch.setattr(generator.pipeline, "build_templates", build_templates)
@@ -159,30 +166,8 @@ def test_build_refuses_templates_the_audit_fails(capsys: pytest.CaptureFixture[s
     code = main(["build", str(REPO / "blueprints" / "example.yaml"), "-o", str(out), "--no-cache"])
     _, err = capsys.readouterr()
     assert code == 1
-    assert "SEC601 BastionSecurityGroupSshIn1" in err
+    assert finding in err
     assert str(out / "photos" / "access.yaml") in err  # the file as it would have been written
-    assert not out.exists() or not any(out.iterdir())
-
-
-def test_build_refuses_templates_the_audit_cannot_verify(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Our own templates must be fully verifiable: a CIDR the audit cannot resolve fails the build."""
-    from troposphere import ImportValue
-
-    real = generator.pipeline.build_templates
-
-    def build_templates(blueprint: object) -> dict[str, object]:
-        templates = real(blueprint)
-        templates["access.yaml"].resources["BastionSecurityGroupSshIn1"].CidrIp = ImportValue("office-cidr")
-        return templates
-
-    monkeypatch.setattr(generator.pipeline, "build_templates", build_templates)
-    monkeypatch.setattr(Linter, "submit", lambda self, paths, *args: PendingLint(self, None, [], {}, CleanCache(None)))
-    out = tmp_path / "output"
-    code = main(["build", str(REPO / "blueprints" / "example.yaml"), "-o", str(out), "--no-cache"])
-    _, err = capsys.readouterr()
-    assert code == 1
-    assert "error: SEC1301 BastionSecurityGroupSshIn1: cannot verify: its CidrIp is computed" in err
     assert not out.exists() or not any(out.iterdir())
 
 
