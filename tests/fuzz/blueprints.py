@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from generator.blueprint.model import FARGATE_MEMORY, NAME_PATTERN, Service
+from generator.blueprint.model import FARGATE_MEMORY, Service
 from generator.blueprint.rules import BOOLEAN_WORDS
+from generator.blueprint.types import NAME_PATTERN
 from generator.cfn.ids import logical_id
 from generator.subnets import max_azs
 
