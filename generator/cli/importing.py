@@ -30,7 +30,7 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         imported = import_copilot(args.directory)
     except NotAWorkspace as exc:
-        print(f"blueprint: error: {exc}", file=sys.stderr)
+        print(exc if exc.located else f"blueprint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     write(imported.text, args.output)  # a file that cannot be written is a UsageError: exit 2
     report = imported.report.render()

@@ -14,7 +14,7 @@ from typing import Any
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.source import MAX_BYTES, Positions, SourceError, decode, parse
 from generator.importing.report import Report
-from generator.importing.unsupported import reason_for
+from generator.importing.unsupported import has_deeper_reasons, reason_for
 
 VARIABLE = re.compile(r"\$\{([_a-zA-Z][_a-zA-Z0-9]*)\}")
 _MASKED = re.compile(r"\$_([_a-zA-Z][_a-zA-Z0-9]*)_")
@@ -131,7 +131,7 @@ class Manifest:
         if path in self.handled:
             return
         partly = any(done[:len(path)] == path for done in self.handled if len(done) > len(path))
-        if path and not partly:
+        if path and not partly and not (isinstance(value, dict) and has_deeper_reasons(path)):
             self.leave(path, reason_for(path))
             return
         if isinstance(value, dict):

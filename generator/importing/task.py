@@ -40,10 +40,11 @@ def _image(view: View, converted: Converted) -> None:
         location = view.text("image", "location")
         if location is not None and re.fullmatch(IMAGE_PATTERN, location):
             converted.fields["image"] = location
-        elif location is not None:
+            return
+        if location is not None:
             view.leave("image", "location", reason=f"{location!r} is not a container image reference")
-    elif view.raw("image", "build") is not None and view.environment is None:
-        converted.needs_image = True
+    # Built from a Dockerfile, or named in a way the blueprint cannot take (each reported): a placeholder.
+    converted.needs_image = view.environment is None
 
 
 def _platform(view: View, fields: dict[str, Any]) -> None:

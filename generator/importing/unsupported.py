@@ -70,9 +70,7 @@ UNKNOWN = "the blueprint has no place for this key (or Copilot ignores it)"
 
 
 def reason_for(path: KeyPath) -> str:
-    parts = [str(part) for part in path]
-    if len(parts) > 2 and parts[0] == "environments":
-        parts = parts[2:]
+    parts = _parts(path)
     candidates = {
         pattern: reason for pattern, reason in REASONS.items()
         if _matches(pattern.split("."), parts)
@@ -87,3 +85,19 @@ def _matches(pattern: list[str], parts: list[str]) -> bool:
     if len(parts) < len(pattern):
         return False
     return all(want in ("*", part) for want, part in zip(pattern, parts, strict=False))
+
+
+def has_deeper_reasons(path: KeyPath) -> bool:
+    """Whether some key inside `path` has a reason of its own (`http.public.certificates` inside `http`)."""
+    if path[:1] == ("environments",) and len(path) <= 2:
+        return True  # a service's overrides: each is reported as the key it overrides
+    parts = _parts(path)
+    return any(len(pattern.split(".")) > len(parts) and _matches(pattern.split(".")[:len(parts)], parts)
+               for pattern in REASONS)
+
+
+def _parts(path: KeyPath) -> list[str]:
+    parts = [str(part) for part in path]
+    if len(parts) > 2 and parts[0] == "environments":
+        return parts[2:]
+    return parts

@@ -36,7 +36,11 @@ _ORDER = ("image", "schedule", "port", "expose", "domain", "health_check", "allo
 
 
 class NotAWorkspace(Exception):
-    """DIR holds no Copilot workspace (or its `.workspace` cannot be read): one located line."""
+    """DIR holds no Copilot workspace, or its `.workspace` cannot be read (then `located`: FILE:LINE:COL: error: ...)."""
+
+    def __init__(self, message: str, *, located: bool = False) -> None:
+        self.located = located
+        super().__init__(message)
 
 
 @dataclass
@@ -121,20 +125,22 @@ def _application(path: Path, directory: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise NotAWorkspace(f"{shown}:1:1: error: cannot read file: {exc.strerror}") from None
+        raise NotAWorkspace(f"{shown}:1:1: error: cannot read file: {exc.strerror}",
+                            located=True) from None
     try:
         raw, positions, _ = read_yaml(data)
     except Unreadable as exc:
-        raise NotAWorkspace(f"{shown}:{exc.line}:{exc.column}: error: {exc.reason}") from None
+        raise NotAWorkspace(f"{shown}:{exc.line}:{exc.column}: error: {exc.reason}", located=True) from None
     name = raw.get("application")
     if not isinstance(name, str) or not name:
         line, column = positions.locate(("application",))
-        raise NotAWorkspace(f"{shown}:{line}:{column}: error: application: the workspace names no application")
+        raise NotAWorkspace(f"{shown}:{line}:{column}: error: application: the workspace names no application",
+                            located=True)
     try:
         return values.name(name)
     except ValueError as exc:
         line, column = positions.locate(("application",))
-        raise NotAWorkspace(f"{shown}:{line}:{column}: error: application: {exc}") from None
+        raise NotAWorkspace(f"{shown}:{line}:{column}: error: application: {exc}", located=True) from None
 
 
 def _manifests(folder: Path, shown: _Shown, report: Report, application: str) -> list[tuple[str, Manifest]]:

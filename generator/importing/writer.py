@@ -30,8 +30,8 @@ def blueprint_yaml(blueprint: dict[str, Any], report: Report, application: str) 
         for name, fields in blueprint.get(section, {}).items() if fields.get("image", "").startswith("placeholder.")
     )
     if placeholders:
-        header.append("# Placeholder images (Copilot built them from a Dockerfile): build and push each image, "
-                      "then set `image` of " + ", ".join(placeholders) + ".")
+        header.append("# Placeholder images (the report says why): build or name each image, then set `image` of "
+                      + ", ".join(placeholders) + ".")
     body = yaml.dump(blueprint, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
                      width=1000)
     return "\n".join(header) + "\n" + body
