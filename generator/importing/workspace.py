@@ -36,7 +36,7 @@ _ORDER = ("image", "schedule", "port", "expose", "domain", "health_check", "allo
 
 
 class NotAWorkspace(Exception):
-    """DIR holds no Copilot workspace, or its `.workspace` cannot be read (then `located`: FILE:LINE:COL: error: ...)."""
+    """DIR holds no Copilot workspace, or its `.workspace` cannot be read (then `located`: FILE:LINE:COL: ..."""
 
     def __init__(self, message: str, *, located: bool = False) -> None:
         self.located = located
