@@ -114,13 +114,15 @@ class Manifest:
     def view(self, environment: str | None = None) -> View:
         return View(self, (), environment)
 
-    def leave(self, path: KeyPath, reason: str) -> None:
-        """Report `path` as left out (once), whether or not it was taken first."""
+    def leave(self, path: KeyPath, reason: str, *, at_key: bool = False) -> None:
+        """Report `path` as left out (once), whether or not it was taken first: at its value when the value is
+        the problem (a scalar), else at its key."""
         if path in self.reported:
             return
         self.reported.add(path)
         self.handled.add(path)
-        line, column = self.positions.locate(path, key=True)
+        value = View(self, path, None).raw()
+        line, column = self.positions.locate(path, key=at_key or value is None or isinstance(value, (dict, list)))
         self.report.add(self.file, line, column, path, reason)
 
     def finish(self) -> None:
@@ -128,11 +130,11 @@ class Manifest:
         self._walk(self.data, ())
 
     def _walk(self, value: Any, path: KeyPath) -> None:
-        if path in self.handled:
+        if path in self.handled or value is None:  # `key:` with nothing is no key to Copilot
             return
         partly = any(done[:len(path)] == path for done in self.handled if len(done) > len(path))
         if path and not partly and not (isinstance(value, dict) and has_deeper_reasons(path)):
-            self.leave(path, reason_for(path))
+            self.leave(path, reason_for(path), at_key=True)
             return
         if isinstance(value, dict):
             for key, item in value.items():
@@ -180,8 +182,8 @@ class View:
             self.manifest.handled.add(self.path(*keys))
         return value
 
-    def leave(self, *keys: str | int, reason: str) -> None:
-        self.manifest.leave(self.path(*keys), reason)
+    def leave(self, *keys: str | int, reason: str, at_key: bool = False) -> None:
+        self.manifest.leave(self.path(*keys), reason, at_key=at_key)
 
     def keys(self, *keys: str | int) -> list[str]:
         value = self.raw(*keys)

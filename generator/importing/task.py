@@ -165,8 +165,8 @@ def _parameter(view: View, converted: Converted, context: Context, key: str, nam
     environments = [view.environment] if view.environment is not None else sorted(context.environments)
     unplaced = [env for env in environments if not _placed(context.environments.get(env))]
     if not environments or unplaced:
-        where = f"environment {', '.join(unplaced)} names" if unplaced else "no environment manifest gives"
-        view.leave(*keys, reason=f"SSM parameter {name!r}: the blueprint takes ARNs, and {where} no account and "
+        where = f"environment {', '.join(unplaced)} names no" if unplaced else "no environment manifest gives an"
+        view.leave(*keys, reason=f"SSM parameter {name!r}: the blueprint takes ARNs, and {where} account and "
                    "region; write arn:aws:ssm:REGION:ACCOUNT:parameter/NAME")
         return
     for env in environments:

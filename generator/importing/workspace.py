@@ -171,13 +171,13 @@ def _workload(name: str, manifest: Manifest) -> _Workload | None:
     view = manifest.view()
     kind = view.raw("type")
     if kind in NOT_CARRIED:
-        view.take("type")
         manifest.handled.add(())  # one line for the whole manifest, not one per key
-        view.leave("type", reason=NOT_CARRIED[kind])
+        view.leave("type", reason=NOT_CARRIED[kind], at_key=True)
         return None
     if kind not in (*SERVICE_TYPES, SCHEDULED_JOB):
         manifest.handled.add(())
-        view.leave("type", reason=f"not a Copilot service or job type ({kind!r}); the whole manifest is left out")
+        view.leave("type", reason=f"not a Copilot service or job type ({kind!r}); the whole manifest is left out",
+                   at_key=True)
         return None
     view.take("type")
     view.take("name")
@@ -203,7 +203,6 @@ def _convert(workload: _Workload, context: Context, services: dict[str, Any], jo
     for env in view.keys(ENVIRONMENTS):
         override = workload.manifest.view(env).at(ENVIRONMENTS, env)
         if view.raw(ENVIRONMENTS, env) is None:
-            view.take(ENVIRONMENTS, env)
             continue
         if not isinstance(view.raw(ENVIRONMENTS, env), dict):
             continue  # the report says it is not a mapping of overrides
