@@ -133,3 +133,14 @@ def test_the_copilot_folder_itself_is_a_workspace_too(tmp_path: Path) -> None:
 def test_an_unwritable_output_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "copilot", str(WORKSPACES / "basic"), "-o", str(tmp_path / "no" / "such.yaml")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+@pytest.mark.skip(reason="the shop workspace writes issue 19/20 keys (jobs, queue, publishes, domain, architecture, "
+                  "environments): turn on once those branches are merged")
+def test_the_one_of_each_workspace_builds_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, lines = run(WORKSPACES / "shop", tmp_path / "shop.yaml")
+    assert (status, lines) == (0, [])
+    capsys.readouterr()
+    assert main(["build", str(tmp_path / "shop.yaml"), "-o", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr()
+    assert "warning" not in printed.out + printed.err
