@@ -59,17 +59,16 @@ class _Workload:
 
 def import_copilot(directory: Path) -> Imported:
     root = _copilot_folder(directory)
-    application = _application(root / ".workspace", directory)
+    application = _application(root / ".workspace")
     report = Report()
     context = Context(application)
-    shown = _Shown(directory, root)
 
-    environments = {name: manifest for name, manifest in _manifests(root / ENVIRONMENTS, shown, report, application)}
-    workloads = [_workload(name, manifest) for name, manifest in _manifests(root, shown, report, application)
+    environments = {name: manifest for name, manifest in _manifests(root / ENVIRONMENTS, report, application)}
+    workloads = [_workload(name, manifest) for name, manifest in _manifests(root, report, application)
                  if name not in (ENVIRONMENTS, PIPELINES)]
     overlays: dict[str, dict[str, Any]] = {}
     for name in sorted({*environments, *(env for workload in workloads if workload
-                                         for env in workload.manifest.view().keys(ENVIRONMENTS))}):
+                                         for env in _overridden(workload))}):
         context.environments.setdefault(name, Place())
     for name, manifest in environments.items():
         view = manifest.view(name)
@@ -87,7 +86,7 @@ def import_copilot(directory: Path) -> Imported:
     _talks_to(services)
     for manifest in [*environments.values(), *(workload.manifest for workload in workloads if workload)]:
         manifest.finish()
-    _folders(root, shown, report)
+    _folders(root, report)
 
     blueprint: dict[str, Any] = {"name": application}
     blueprint["description"] = f"Imported from the AWS Copilot application {application}"
@@ -100,17 +99,6 @@ def import_copilot(directory: Path) -> Imported:
     return Imported(blueprint, report, blueprint_yaml(blueprint, report, application))
 
 
-class _Shown:
-    """File names as the user will read them: under the DIR they gave."""
-
-    def __init__(self, directory: Path, root: Path) -> None:
-        self.directory, self.root = directory, root
-
-    def __call__(self, path: Path) -> str:
-        return str(self.directory / path.relative_to(self.root.parent)) if path.is_relative_to(
-            self.root.parent) else str(path)
-
-
 def _copilot_folder(directory: Path) -> Path:
     for root in (directory / "copilot", directory):
         if (root / ".workspace").is_file():
@@ -120,8 +108,8 @@ def _copilot_folder(directory: Path) -> Path:
     raise NotAWorkspace(f"{directory}: not a Copilot workspace (no copilot/.workspace)")
 
 
-def _application(path: Path, directory: Path) -> str:
-    shown = str(directory / path.relative_to(directory)) if path.is_relative_to(directory) else str(path)
+def _application(path: Path) -> str:
+    shown = str(path)  # under the DIR given
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -143,12 +131,12 @@ def _application(path: Path, directory: Path) -> str:
         raise NotAWorkspace(f"{shown}:{line}:{column}: error: application: {exc}", located=True) from None
 
 
-def _manifests(folder: Path, shown: _Shown, report: Report, application: str) -> list[tuple[str, Manifest]]:
+def _manifests(folder: Path, report: Report, application: str) -> list[tuple[str, Manifest]]:
     found = []
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*/manifest.yml")):
-        file = shown(path)
+        file = str(path)  # under the DIR given, as the user will look for it
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -200,7 +188,7 @@ def _convert(workload: _Workload, context: Context, services: dict[str, Any], jo
     (jobs if job else services)[workload.name] = _ordered(fields)
     for env, keys in converted.per_environment.items():
         _merge(overlays.setdefault(env, {}).setdefault(section, {}).setdefault(workload.name, {}), keys)
-    for env in view.keys(ENVIRONMENTS):
+    for env in _overridden(workload):
         override = workload.manifest.view(env).at(ENVIRONMENTS, env)
         if view.raw(ENVIRONMENTS, env) is None:
             continue
@@ -210,6 +198,18 @@ def _convert(workload: _Workload, context: Context, services: dict[str, Any], jo
         if changed.fields:
             _merge(overlays.setdefault(env, {}).setdefault(section, {}).setdefault(workload.name, {}),
                    changed.fields)
+
+
+def _overridden(workload: _Workload) -> list[str]:
+    """The environments a workload manifest overrides, each a blueprint name (the others reported)."""
+    view = workload.manifest.view()
+    names = []
+    for env in view.keys(ENVIRONMENTS):
+        try:
+            names.append(values.name(env))
+        except ValueError as exc:
+            view.leave(ENVIRONMENTS, env, reason=f"environment {exc}", at_key=True)
+    return names
 
 
 def _converted(view: View, workload: _Workload, context: Context) -> Converted:
@@ -256,15 +256,15 @@ def _merge(into: dict[str, Any], keys: dict[str, Any]) -> None:
             into[key] = value
 
 
-def _folders(root: Path, shown: _Shown, report: Report) -> None:
+def _folders(root: Path, report: Report) -> None:
     """addons/ and overrides/ next to any manifest, and the pipelines: each file one line."""
     for folder in sorted(root.glob("*/*")):
         if folder.is_dir() and folder.name in FOLDERS:
             for path in sorted(item for item in folder.rglob("*") if item.is_file()):
-                report.add(shown(path), 1, 1, (), f"{folder.name}: {FOLDERS[folder.name]}")
+                report.add(str(path), 1, 1, (), f"{folder.name}: {FOLDERS[folder.name]}")
     pipelines = [*sorted((root / PIPELINES).rglob("*")), *sorted(root.glob("pipeline.yml")),
                  *sorted(root.glob("buildspec.yml"))] if root.is_dir() else []
     for path in pipelines:
         if path.is_file():
-            report.add(shown(path), 1, 1, (), "pipelines: Copilot's CodePipeline pipelines are not carried over "
+            report.add(str(path), 1, 1, (), "pipelines: Copilot's CodePipeline pipelines are not carried over "
                        "(see examples/github-workflow.yml for a build in CI)")

@@ -191,3 +191,17 @@ def test_the_odd_workspace_reports_each_folder_file_and_whole_manifest(tmp_path:
     ):
         assert sum(line.startswith(expected) for line in report) == 1, expected
     assert len(report) == len(set(report)) == 28
+
+
+def test_files_are_named_under_the_folder_given_also_when_it_is_copilot_itself(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", {"web/manifest.yml": LBWS + "owner: a\n"})
+    _, _, lines = run(root / "copilot", tmp_path / "out.yaml")
+    assert lines == [f"{root}/copilot/web/manifest.yml:5:1: left out: owner: the blueprint has no place for this key "
+                     "(or Copilot ignores it)"]
+
+
+def test_an_override_for_an_environment_that_is_no_blueprint_name_is_reported(tmp_path: Path) -> None:
+    _, blueprint, lines = imported(tmp_path, {"web/manifest.yml": LBWS + "environments:\n  Prod_EU:\n    count: 2\n"})
+    assert "environments" not in blueprint
+    assert lines == [f"{F}:6:3: left out: environments.Prod_EU: environment 'Prod_EU' is not a blueprint name (1-32 "
+                     "of a-z, 0-9 and '-', starting with a letter)"]
