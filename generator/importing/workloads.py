@@ -36,13 +36,13 @@ def convert_service(view: View, kind: str, name: str, context: Context) -> Conve
     if kind == WORKER:
         if view.has("image", "port"):
             view.leave("image", "port", reason="a worker has no load balancer, so no port")
-        _subscribe(view, fields, context)
+        _subscribe(view, fields)
     else:
         port = view.integer("image", "port", low=1, high=65535)
         if port is not None:
             fields["port"] = port
         _http(view, kind, name, fields, context)
-    _publish(view, fields, context)
+    _publish(view, fields)
     return converted
 
 
@@ -240,7 +240,7 @@ def _cidrs(view: View, *keys: str) -> list[str]:
     return cidrs
 
 
-def _publish(view: View, fields: dict[str, Any], context: Context) -> None:
+def _publish(view: View, fields: dict[str, Any]) -> None:
     topics = view.raw("publish", "topics")
     if topics is None:
         return
@@ -261,7 +261,7 @@ def _publish(view: View, fields: dict[str, Any], context: Context) -> None:
         fields["publishes"] = names
 
 
-def _subscribe(view: View, fields: dict[str, Any], context: Context) -> None:
+def _subscribe(view: View, fields: dict[str, Any]) -> None:
     if view.raw("subscribe") is None:
         return
     queue: dict[str, Any] = {}
