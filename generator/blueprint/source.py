@@ -98,6 +98,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(text)
         self.values = 0
         self.lines = _Lines(text)
+        self.verbatim = _VERBATIM
 
     def where(self, mark: yaml.Mark) -> tuple[int, int]:
         return self.lines.at(mark.index)
@@ -138,16 +139,21 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def parse(text: str) -> tuple[Any, Positions, list[BlueprintError]]:
+def parse(
+    text: str, *, verbatim: tuple[tuple[str | None, ...], ...] = _VERBATIM
+) -> tuple[Any, Positions, list[BlueprintError]]:
     """YAML text to plain data, positions, and the problems that still leave the data readable.
 
     Raises SourceError when the text is not one YAML mapping at all. Duplicate keys and values
     YAML cannot construct are returned instead, so they are reported with the model's errors.
+    `verbatim` names the mappings whose values are text kept as written (another format's own, such
+    as a Copilot manifest's `variables`); by default the blueprint's.
     """
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         raise SourceError([_reader_error(text, exc)]) from None
+    loader.verbatim = verbatim
     try:
         documents = []
         while loader.check_node():
@@ -241,7 +247,7 @@ def _convert(
             _convert(item, (*path, index), positions, errors, budget, loader)
             for index, item in enumerate(node.value)
         ]
-    if _verbatim(path):
+    if _verbatim(path, loader.verbatim):
         return node.value
     if node.tag == _TAG + "int" and len(node.value) > MAX_NUMBER_CHARS:
         message = (f"a number of {len(node.value):,} characters is too long for any blueprint value; "
@@ -262,11 +268,11 @@ def _convert(
     return value
 
 
-def _verbatim(path: KeyPath) -> bool:
+def _verbatim(path: KeyPath, patterns: tuple[tuple[str | None, ...], ...]) -> bool:
     """Whether the value at `path` is text kept exactly as written (see _VERBATIM)."""
     return any(len(path) == len(pattern)
                and all(want is None or want == part for want, part in zip(pattern, path, strict=True))
-               for pattern in _VERBATIM)
+               for pattern in patterns)
 
 
 def _yaml11_surprise(node: yaml.Node, value: Any) -> str | None:

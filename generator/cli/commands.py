@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from generator import __version__
-from generator.cli import aws, build, review
+from generator.cli import aws, build, importing, review
 from generator.cli.common import EXIT_USAGE, UsageError
 
 
@@ -33,4 +33,5 @@ def parser() -> argparse.ArgumentParser:
     build.add_commands(commands)
     review.add_commands(commands)
     aws.add_commands(commands)
+    importing.add_commands(commands)
     return parser
