@@ -74,9 +74,9 @@ def queue_on_worker(blueprint: Blueprint) -> Iterator[Problem]:
     for name, service in blueprint.services.items():
         if service.queue is not None and service.has_load_balancer:
             yield ("services", name, "queue"), (
-                f"a queue belongs to a worker (`expose: none`), not a {service.resolved_expose} service: a service "
-                "behind a load balancer would scale on requests and backlog at once; consume the queue in a worker "
-                "service of its own")
+                f"a queue belongs to a worker (`expose: none`), not to a service behind a load balancer (`expose: "
+                f"{service.resolved_expose}`), which would scale on requests and backlog at once; consume the queue "
+                "in a worker service of its own")
 
 
 def backlog_has_queue(blueprint: Blueprint) -> Iterator[Problem]:
