@@ -370,11 +370,12 @@ def talks_to_without_cycles(blueprint: Blueprint) -> Iterator[Problem]:
         return
     remaining = _cycle_members(blueprint)
     first = min(remaining)
+    # Only workers subscribe, and a load-balanced service calls only load-balanced ones: a circle is of one kind.
     if not any(other in remaining for other in blueprint.services[first].talks_to):
         yield (("services", first, "queue", "subscribe"),
-               f"services {', '.join(sorted(remaining))} need each other in a circle through `talks_to` and "
-               "`queue.subscribe`; format 1 nests each subscriber after its topic's publisher and each caller after "
-               "its callee, so one direction must go")
+               f"services {', '.join(sorted(remaining))} subscribe to each other's topics in a circle; format 1 "
+               "nests each subscriber after its topic's publisher, so one subscription must go (or the work be "
+               "handled inside one worker)")
         return
     yield (
         ("services", first, "talks_to"),
