@@ -57,7 +57,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("A callee whose URL would take the queue's variable", worker(
         "queue: {subscribe: [orders.order-events]}, talks_to: [queue]", "  queue: {image: nginx, port: 80}\n"),
      "rule:messaging_variables_free"),
-    ("Services that need each other in a circle through topics", """\
+    ("Workers that subscribe to each other's topics in a circle", """\
         name: shop
         services:
           orders: {image: nginx, publishes: [order-events], queue: {subscribe: [fulfil.shipments]}}

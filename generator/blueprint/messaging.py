@@ -110,7 +110,8 @@ QUEUE_DESCRIPTION = (
     "queues are encrypted with SQS-managed keys (SSE-SQS): SNS cannot deliver to a queue under the AWS managed "
     "KMS key alias/aws/sqs, whose key policy cannot let SNS use it. The queue's URL reaches the container as "
     "`QUEUE_URL`; the task role may receive, delete, change the visibility of and read the attributes of "
-    "messages on this queue only. With `scaling.backlog_per_task` the service scales on the queue's backlog, "
+    "messages on this queue only. Receives wait up to 20 seconds for a message (long polling): fewer empty "
+    "calls. With `scaling.backlog_per_task` the service scales on the queue's backlog, "
     "down to zero tasks. Default none. Only for a worker: a service behind a load balancer that also consumes "
     "a queue would scale on two unrelated loads; give the consumer a worker service of its own."
 )
