@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from generator.blueprint.deployment import DEPLOYMENT_DESCRIPTION, Deployment
 from generator.blueprint.permissions import PERMISSIONS_DESCRIPTION, Permission
 from generator.blueprint.strict import Strict
 from generator.blueprint.traffic import EGRESS_DESCRIPTION, REACHABLE_FROM_DESCRIPTION, Egress, ReachSource
@@ -258,6 +259,7 @@ class Service(Strict):
         False,
         description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",
     )
+    deployment: Deployment = Field(default_factory=Deployment, description=DEPLOYMENT_DESCRIPTION)
     readonly_root_filesystem: bool = Field(
         False,
         description="Mount the container's root filesystem read-only, so a compromised process cannot "

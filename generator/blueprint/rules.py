@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.blueprint.deployment_rules import DEPLOYMENT_RULES
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
 from generator.blueprint.reach import no_nat_feature_endpoints, vpn_reaches_something
@@ -447,6 +448,7 @@ RULES: tuple[Rule, ...] = (
     reachable_from_internal,
     task_definition_size,
     catalog_fits_one_template,
+    *DEPLOYMENT_RULES,
 )
 
 
