@@ -98,8 +98,12 @@ class Deployment(Strict):
         service = next((s for s in blueprint.services.values() if s.deployment is self), None)
         if service is None:
             return {}
-        return {"bake_minutes": self.resolved_bake_minutes, "alarms": self.resolved_alarms(service),
-                "test_port": self.resolved_test_port(service), **self.resolved_shape}
+        resolved: dict[str, Any] = {"alarms": self.resolved_alarms(service)}
+        if self.shifts_traffic:  # a rolling update's bake and sizes are plain defaults (none)
+            shape = {key: value for key, value in self.resolved_shape.items() if value is not None}
+            resolved |= {"bake_minutes": self.resolved_bake_minutes, "test_port": self.resolved_test_port(service),
+                         **shape}
+        return resolved
 
     @property
     def resolved_bake_minutes(self) -> int | None:

@@ -91,11 +91,8 @@ def test_the_defaults_follow_the_strategy_and_the_service() -> None:
         "  worker: {image: nginx}\n".encode(), "shop.yaml")
     api_, web, worker = (blueprint.services[name] for name in ("api", "web", "worker"))
     assert api_.deployment.resolved_defaults(blueprint) == {
-        "bake_minutes": 15, "alarms": True, "test_port": 8443, "canary_percent": 5.0, "canary_minutes": 10,
-        "step_percent": None, "step_minutes": None}
+        "bake_minutes": 15, "alarms": True, "test_port": 8443, "canary_percent": 5.0, "canary_minutes": 10}
     assert web.deployment.resolved_defaults(blueprint)["test_port"] == 8080
     assert web.deployment.resolved_shape == {"canary_percent": None, "canary_minutes": None, "step_percent": 10.0,
                                              "step_minutes": 6}
-    assert worker.deployment.resolved_defaults(blueprint) == {
-        "bake_minutes": None, "alarms": False, "test_port": None, "canary_percent": None, "canary_minutes": None,
-        "step_percent": None, "step_minutes": None}
+    assert worker.deployment.resolved_defaults(blueprint) == {"alarms": False}  # rolling: the rest are plain
