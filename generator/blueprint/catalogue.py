@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass
 
 from generator.blueprint import catalogue_messaging
+from generator.blueprint.catalogue_deployment import EXAMPLES as DEPLOYMENT_EXAMPLES
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint, load_blueprint_bytes
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
@@ -459,6 +460,8 @@ SECTIONS = [
     ("Topics and queues", "The keys and rules of `publishes`, `queue` and `scaling.backlog_per_task` "
      "(`generator/blueprint/messaging.py`, `messaging_rules.py`).",
      [Example(*row) for row in catalogue_messaging.ROWS]),
+    ("Deployments", "`services.<name>.deployment` (docs/deployments.md), checked by "
+     "`generator/blueprint/deployment_rules.py`.", [Example(*example) for example in DEPLOYMENT_EXAMPLES]),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from generator.blueprint.deployment import DEPLOYMENT_DESCRIPTION, Deployment
 from generator.blueprint.messaging import (
     BACKLOG_DESCRIPTION,
     MAX_TOPICS,
@@ -272,6 +273,7 @@ class Service(Strict):
         False,
         description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",
     )
+    deployment: Deployment = Field(default_factory=Deployment, description=DEPLOYMENT_DESCRIPTION)
     readonly_root_filesystem: bool = Field(
         False,
         description="Mount the container's root filesystem read-only, so a compromised process cannot "

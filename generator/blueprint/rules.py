@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.blueprint.deployment_rules import DEPLOYMENT_RULES
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.messaging import QUEUE_VARIABLE, messaging_variables
 from generator.blueprint.messaging_rules import (
@@ -474,6 +475,7 @@ RULES: tuple[Rule, ...] = (
     messaging_variables_free,
     task_definition_size,
     catalog_fits_one_template,
+    *DEPLOYMENT_RULES,
 )
 
 

@@ -21,6 +21,7 @@ from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, erro
 from generator.deploy.parameters import check_parameters
 from generator.deploy.progress import EventStream, failure_lines
 from generator.deploy.publish import CAPABILITIES, Build, Published, check_bucket, load, publish
+from generator.deploy.shifting import shifted_notes, shifted_stacks
 from generator.words import counted
 
 # A stack in one of these states can take a CREATE change set (it exists only as a placeholder).
@@ -132,13 +133,14 @@ def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str
               f"there; root template {published.root_url}\n")
     if aws.emulated:  # an emulator answers at once: no need to wait 5 s between questions
         request = replace(request, poll_seconds=1.0)
-    return deploy(aws, published, declared, request, confirm, out)
+    return deploy(aws, published, declared, request, confirm, out, shifted=shifted_stacks(release.files))
 
 
 def deploy(aws: Aws, published: Published, declared: Mapping[str, Mapping[str, Any]], request: Request,
-           confirm: Confirm, out: TextIO) -> str:
+           confirm: Confirm, out: TextIO, shifted: Mapping[str, str] | None = None) -> str:
     """Run the whole flow; return what happened: "executed", "no changes", "previewed" or "declined".
-    `declared`: the root template's Parameters. Raises DeployError for a request that cannot go ahead,
+    `declared`: the root template's Parameters; `shifted`: the nested stacks whose service shifts traffic
+    (shifting.py), said so under the change set. Raises DeployError for a request that cannot go ahead,
     StackFailed when CloudFormation says no."""
     cfn = aws.client("cloudformation")
     check_parameters(request.parameters, declared)
@@ -167,6 +169,7 @@ def deploy(aws: Aws, published: Published, declared: Mapping[str, Mapping[str, A
         raise StackFailed(f"CloudFormation refused the change set {name} ({changes.status}): "
                           f"{changes.reason or 'no reason given'}")
     out.write(changes.render())
+    out.write(shifted_notes(changes, shifted or {}))
 
     if not request.execute:
         out.write(f"--no-execute: change set {name} left for review (execute it in the console, or with "
