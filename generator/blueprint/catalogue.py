@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from generator.blueprint.catalogue_network import EXISTING_NETWORK
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint, load_blueprint_bytes
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
@@ -455,6 +456,8 @@ SECTIONS = [
     ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py`); "
      "the messages are phrased by `generator/blueprint/load.py`.", MODEL),
     ("Rules across keys", "Checked once the keys and values are right, by `generator/blueprint/rules.py`.", RULES),
+    ("An existing network", "`network.vpc_id` with its subnets (`generator/blueprint/existing_network.py`).",
+     [Example(*example) for example in EXISTING_NETWORK]),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 
