@@ -116,4 +116,4 @@ def as_text(blueprint: Blueprint, source: str) -> str:
 def as_json(blueprint: Blueprint, source: str) -> str:
     found = [{"path": d.path, "value": d.value, "resolved": d.resolved, "why": d.why} for d in defaults(blueprint)]
     return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found, "hosts": hosts(blueprint),
-                       "network": network_explanation(blueprint)}, indent=2) + "\n"
+                       "existing_network": network_explanation(blueprint)}, indent=2) + "\n"
