@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from generator.blueprint.deployment_rules import DEPLOYMENT_RULES
 from generator.blueprint.errors import KeyPath
+from generator.blueprint.existing_network import existing_network_keys, is_imported
 from generator.blueprint.messaging import QUEUE_VARIABLE, messaging_variables
 from generator.blueprint.messaging_rules import (
     backlog_has_queue,
@@ -168,6 +169,8 @@ def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]
 
 
 def vpc_has_room(blueprint: Blueprint) -> Iterator[Problem]:
+    if is_imported(blueprint.network):  # an existing VPC's subnets are already carved
+        return
     network = ipaddress.IPv4Network(blueprint.network.cidr)
     if not 16 <= network.prefixlen <= 24:
         yield ("network", "cidr"), f"prefix /{network.prefixlen} is outside /16 to /24"
@@ -250,7 +253,8 @@ def vpn_client_cidr(blueprint: Blueprint) -> Iterator[Problem]:
     client = ipaddress.IPv4Network(vpn.client_cidr)
     if not 12 <= client.prefixlen <= 22:
         yield ("access", "vpn", "client_cidr"), f"prefix /{client.prefixlen} is outside /12 to /22 (Client VPN's range)"
-    if client.overlaps(ipaddress.IPv4Network(blueprint.network.cidr)):
+    # An existing VPC's block is not in the blueprint: Client VPN itself refuses an overlap at deploy.
+    if not is_imported(blueprint.network) and client.overlaps(ipaddress.IPv4Network(blueprint.network.cidr)):
         yield (
             ("access", "vpn", "client_cidr"),
             f"{vpn.client_cidr} overlaps the VPC ({blueprint.network.cidr}); VPN clients need their own range",
@@ -446,6 +450,7 @@ RULES: tuple[Rule, ...] = (
     boolean_key_names,
     description_size,
     no_template_references,
+    existing_network_keys,
     vpc_has_room,
     distinct_zones,
     distinct_endpoints,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from generator.cfn.artifacts import ROOT
 from generator.deploy import changeset, trunking
 from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, error_code, stack_link
+from generator.deploy.existing_network import check_existing_network
 from generator.deploy.parameters import check_parameters
 from generator.deploy.progress import EventStream, failure_lines
 from generator.deploy.publish import CAPABILITIES, Build, Published, check_bucket, load, publish
@@ -59,6 +60,7 @@ class Stack:
     status: str
     parameters: frozenset[str]  # its current parameter keys
     tags: Mapping[str, str]
+    values: Mapping[str, str] = field(default_factory=dict)  # its current parameter values
 
 
 def existing_stack(cfn: Any, stack_name: str) -> Stack | None:
@@ -71,8 +73,10 @@ def existing_stack(cfn: Any, stack_name: str) -> Stack | None:
         if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
             return None
         raise
-    return Stack(str(stack["StackStatus"]), frozenset(p["ParameterKey"] for p in stack.get("Parameters") or []),
-                 {tag["Key"]: tag.get("Value", "") for tag in stack.get("Tags") or []})
+    parameters = stack.get("Parameters") or []
+    return Stack(str(stack["StackStatus"]), frozenset(p["ParameterKey"] for p in parameters),
+                 {tag["Key"]: tag.get("Value", "") for tag in stack.get("Tags") or []},
+                 {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in parameters})
 
 
 def check_owner(stack_name: str, stack: Stack | None, blueprint: str, *, adopt: bool) -> None:
@@ -120,11 +124,15 @@ def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str
     deploy(); returns what deploy() did."""
     bucket_region = check_bucket(aws.client("s3"), bucket)
     release = build()
-    declared = load(release.files[ROOT]).get("Parameters") or {}
+    root = load(release.files[ROOT])
+    declared = root.get("Parameters") or {}
     check_parameters(request.parameters, declared)
     with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
         stack = existing_stack(aws.client("cloudformation"), request.stack_name)
     check_owner(request.stack_name, stack, release.name, adopt=request.adopt)
+    # An existing VPC: its routes must say what the blueprint declares, before anything is uploaded.
+    found = check_existing_network(aws.client("ec2"), root, request.parameters, stack.values if stack else {})
+    request = replace(request, parameters={**request.parameters, **found})
     with aws_errors(doing="reading the ECS account settings"):  # an answer that is no AWS one: one line
         trunking.advise(aws.client("ecs"), release.files, out)  # awsvpc hosts that hold their tasks only with it
     published = publish(aws, release.files, name=release.name, bucket=bucket, prefix=prefix,

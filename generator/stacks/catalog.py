@@ -102,6 +102,8 @@ def _products(blueprint: Blueprint, templates: Mapping[str, bytes]) -> dict[str,
         assert product is not None, f"{kind.file} is offered in catalog.yaml but has no product in the registry"
         for service in (list(blueprint.services) if kind.per_service else [None]):
             filename = kind.filename(service)
+            if filename not in templates:  # a piece this blueprint has none of (network.yaml on an existing VPC)
+                continue
             if filename == ROOT:  # the packaged root: keyed by the whole set, so any change gives a new one
                 key, artifact = root_key("", blueprint.name, templates), release_id(templates)
             else:
