@@ -110,7 +110,7 @@ def _split(application: str, stack: str, document: Mapping[str, Any], products: 
     for section in ("Resources", "Outputs"):
         if section in data:
             data[section] = _taking_parameters(stack, data[section], moved, taken)
-    for resource in resources.values():
+    for resource in data["Resources"].values():  # rewritten above: a new mapping
         depends = resource.get("DependsOn")
         if depends is not None:
             kept = [item for item in ([depends] if isinstance(depends, str) else depends) if item not in moved]
