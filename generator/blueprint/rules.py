@@ -45,8 +45,12 @@ NAT_FREE_ENDPOINTS = {"s3", "ecr", "ecs", "logs"}
 # the launch role with its policies (at most LAUNCH_ROLE_RESOURCES of them: a test holds the builder to
 # it), and per product (cfn.stackfiles.catalog_products: the application, its pieces, each service) the
 # product, its portfolio association and its launch constraint. CloudFormation allows 500 resources per template.
+# It also makes the products' IAM (generator/stacks/products.py): each service's execution and task roles with
+# their ARN parameters, and at most the flow-log role, the hosts' and the bastion's roles and profiles with theirs.
 RESOURCES_PER_PRODUCT = 3
 LAUNCH_ROLE_RESOURCES = 10
+ROLE_RESOURCES_PER_SERVICE = 4
+SHARED_ROLE_RESOURCES = 8
 MAX_TEMPLATE_RESOURCES = 500
 
 # ECS refuses a task definition over 64 KiB. The blueprint's own text in it (image, command, environment,
@@ -425,12 +429,14 @@ def catalog_fits_one_template(blueprint: Blueprint) -> Iterator[Problem]:
         return
     products = catalog_products(len(blueprint.services))
     resources = (1 + len(catalog.principals) + (0 if catalog.local_role_name else LAUNCH_ROLE_RESOURCES)
-                 + RESOURCES_PER_PRODUCT * products)
+                 + RESOURCES_PER_PRODUCT * products + ROLE_RESOURCES_PER_SERVICE * len(blueprint.services)
+                 + SHARED_ROLE_RESOURCES)
     if resources > MAX_TEMPLATE_RESOURCES:
         yield ("catalog",), (
             f"needs up to {resources} resources in catalog.yaml ({RESOURCES_PER_PRODUCT} for each of {products} "
-            f"products, one per principal, the portfolio and the launch role); CloudFormation allows "
-            f"{MAX_TEMPLATE_RESOURCES} per template: publish fewer services or principals in the catalog"
+            f"products, the products' roles, one per principal, the portfolio and the launch role); "
+            f"CloudFormation allows {MAX_TEMPLATE_RESOURCES} per template: publish fewer services or principals in "
+            "the catalog"
         )
 
 
