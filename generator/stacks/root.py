@@ -36,7 +36,8 @@ class WiringError(Exception):
 
 
 def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
-    template = new_template(blueprint, blueprint.description or "root stack nesting the application's stacks")
+    template = new_template(blueprint, blueprint.described(blueprint.description or "root stack nesting the "
+                                                           "application's stacks"))
     providers: dict[str, str] = {}
     root_parameters: dict[str, Parameter] = {}
     for child in children:
