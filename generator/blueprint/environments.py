@@ -107,13 +107,16 @@ class Overlay:
         return BlueprintError(line, column, path, f"{error.message} (in environment `{self.name}`; {own})")
 
     def _nearest(self, path: KeyPath) -> Place:
-        """The overlay key sharing the longest key path with `path` (the first in the file on a tie), or the
-        environment's own key when none shares any."""
-        best, place = 0, self.positions.locate(self.prefix, key=True)
+        """The overlay key sharing the longest key path with `path`, or the environment's own key when none
+        shares any. On a tie, a key the overlay sets beside the value (`scaling` for `count`) before a mapping
+        both hold (`api`), the shallowest, the first in the file."""
+        best: tuple[int, int, int] | None = None
+        place = self.positions.locate(self.prefix, key=True)
         for written, where in self.keys.items():
             shared = _shared_length(written, path)
-            if shared > best:
-                best, place = shared, where
+            rank = (shared, len(written) > shared, -len(written))
+            if shared and (best is None or rank > best):
+                best, place = rank, where
         return place
 
 

@@ -29,8 +29,10 @@ class Default:
 
 
 def defaults(blueprint: Blueprint) -> list[Default]:
-    """Every key the blueprint leaves out, in the blueprint's own order."""
-    return list(_walk(blueprint, blueprint, ()))
+    """Every key the blueprint leaves out, in the blueprint's own order (an environment's blueprint has no
+    `environments` of its own to leave out)."""
+    return [found for found in _walk(blueprint, blueprint, ())
+            if blueprint.environment is None or found.path != "environments"]
 
 
 def _walk(blueprint: Blueprint, model: Strict, path: tuple[str, ...]) -> Iterator[Default]:
@@ -98,7 +100,7 @@ def show(value: Any) -> str:
 def as_text(blueprint: Blueprint, source: str) -> str:
     found = defaults(blueprint)
     lines = [f"{source}: {counted(len(found), 'value')} left to their defaults "
-             "(`resolved`: worked out from other keys)", ""]
+             "(`resolved`: worked out from other keys)", *_environment_lines(blueprint), ""]
     for default in found:
         mark = "  (resolved)" if default.resolved else ""
         lines.append(f"{default.path} = {show(default.value)}{mark}")
@@ -111,5 +113,22 @@ def as_text(blueprint: Blueprint, source: str) -> str:
 
 def as_json(blueprint: Blueprint, source: str) -> str:
     found = [{"path": d.path, "value": d.value, "resolved": d.resolved, "why": d.why} for d in defaults(blueprint)]
-    return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found, "hosts": hosts(blueprint)},
-                      indent=2) + "\n"
+    environment = blueprint.environment
+    return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found, "hosts": hosts(blueprint),
+                       "environment": None if environment is None else environment.name,
+                       "environments": list(blueprint.environments)}, indent=2) + "\n"
+
+
+def _environment_lines(blueprint: Blueprint) -> list[str]:
+    """Which blueprint this is: an environment's (merged over the blueprint's own keys), or the keys every
+    environment shares."""
+    environment = blueprint.environment
+    if environment is not None:
+        where = ", ".join(f"{key} {value}" for key, value in (("account", environment.account),
+                                                                ("region", environment.region)) if value)
+        return [f"environment {environment.name}: its overlay merged over the blueprint's own keys, built to "
+                f"{blueprint.output_name}/" + (f"; deploys to {where}" if where else "")]
+    if blueprint.environments:
+        return [f"the blueprint's own keys, which its environments ({', '.join(blueprint.environments)}) share; "
+                "explain one with --env NAME"]
+    return []
