@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from generator.blueprint.catalogue_environments import ENVIRONMENT_EXAMPLES
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint, load_blueprint_bytes
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
@@ -455,6 +456,9 @@ SECTIONS = [
     ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py`); "
      "the messages are phrased by `generator/blueprint/load.py`.", MODEL),
     ("Rules across keys", "Checked once the keys and values are right, by `generator/blueprint/rules.py`.", RULES),
+    ("Environments", "Each environment's overlay is merged over the blueprint's own keys and the result checked like "
+     "any blueprint (`generator/blueprint/environments.py`): errors point at the overlay's lines, under "
+     "`environments.<env>.`.", [Example(title, text, "environment") for title, text in ENVIRONMENT_EXAMPLES]),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 
