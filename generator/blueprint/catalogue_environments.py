@@ -3,6 +3,7 @@ is refused, as (title, blueprint). catalogue.py renders them with the loader, li
 
 from __future__ import annotations
 
+HTTPS = "    services: {{api: {{https: {{certificate_arn: '{arn}'}}}}}}\n"
 ACM_US = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 BASE = "name: photos\nservices:\n  api: {image: nginx, port: 80, count: 2}\nenvironments:\n"
 
@@ -21,12 +22,13 @@ ENVIRONMENT_EXAMPLES: list[tuple[str, str]] = [
     ("A rule broken only once the overlay is merged: reported at the overlay key nearest the blueprint's value",
      BASE + "  prod:\n    services:\n      api:\n        scaling: {min: 4, max: 20, cpu_percent: 50}\n"),
     ("Availability zones an overlay lists outside the environment's region",
-     BASE + "  prod:\n    region: eu-west-1\n    network: {availability_zones: [eu-west-1a, eu-west-1b, eu-west-2c]}\n"),
+     BASE + "  prod:\n    region: eu-west-1\n"
+     "    network: {availability_zones: [eu-west-1a, eu-west-1b, eu-west-2c]}\n"),
     ("The blueprint's own availability zones outside an environment's region: reported at the region",
      BASE.replace("environments:\n", "network: {availability_zones: [us-east-1a, us-east-1b]}\nenvironments:\n")
      + "  prod:\n    region: eu-west-1\n"),
     ("A certificate of another region than the environment's",
-     BASE + f"  prod:\n    region: eu-west-1\n    services: {{api: {{https: {{certificate_arn: '{ACM_US}'}}}}}}\n"),
+     BASE + "  prod:\n    region: eu-west-1\n" + HTTPS.format(arn=ACM_US)),
     ("A certificate of another account than the environment's",
-     BASE + f"  prod:\n    account: '210987654321'\n    services: {{api: {{https: {{certificate_arn: '{ACM_US}'}}}}}}\n"),
+     BASE + "  prod:\n    account: '210987654321'\n" + HTTPS.format(arn=ACM_US)),
 ]

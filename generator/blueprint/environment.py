@@ -20,19 +20,15 @@ Region = Annotated[str, Field(pattern=REGION_PATTERN), Meaning("an AWS region na
 OWN_KEYS = ("account", "region")  # the environment's own keys: not blueprint keys, never merged
 NOT_OVERLAID = ("name", "environments")  # blueprint keys an overlay may not set
 
-ENVIRONMENT_DESCRIPTION = (
-    "An environment: its own keys `account` and `region`, and any of the blueprint's top-level keys but "
-    "`name` and `environments`, as an overlay deep-merged over the blueprint's own: mappings merge key by "
-    "key, a list or a value replaces the blueprint's, and `null` removes the key (back to its default; "
-    "`services: {worker: null}` leaves a service out of this environment). An overlay may add a service the "
-    "blueprint lacks (it then needs every required key). The merged blueprint is checked like any other, "
-    "its errors pointing at the overlay's lines. Builds to `OUTPUT/<name>-<environment>/`."
-)
 ENVIRONMENTS_DESCRIPTION = (
-    "Named environments (dev, staging, prod), each an overlay of this blueprint's keys (see "
-    "docs/environments.md). With environments, `blueprint build` writes only `OUTPUT/<name>-<environment>/` "
-    "for each, and `deploy`/`publish` need `--env`. The blueprint's own keys must form a valid blueprint "
-    "themselves: they are what every environment shares. Default none: one application, `OUTPUT/<name>/`."
+    "Named environments (dev, staging, prod), each built to `OUTPUT/<name>-<environment>/` (and only those: "
+    "`deploy` and `publish` then need `--env`). An environment holds its own keys `account` and `region`, and "
+    "any top-level key but `name` and `environments` as an overlay deep-merged over the blueprint's own: "
+    "mappings merge key by key, a list or a value replaces the blueprint's, `null` removes the key (back to its "
+    "default; `services: {worker: null}` leaves a service out), and a service the blueprint lacks is added. The "
+    "merged blueprint is checked like any other, its errors at the overlay's lines. The blueprint's own keys "
+    "must be a valid blueprint themselves: what every environment shares. See docs/environments.md. Default "
+    "none: one application, `OUTPUT/<name>/`."
 )
 
 
