@@ -3,7 +3,8 @@ overlay, a partial blueprint in which every key is optional and `null` (which re
 
 The model holds an overlay as free keys (environments.py checks them once merged), so its schema is made
 here from the blueprint's own: each block the overlay reaches gets an `...Overlay` copy with nothing
-required, so an editor completes and checks an overlay as it does the blueprint.
+required and no defaults (a key an overlay leaves out keeps the blueprint's value), so an editor completes
+and checks an overlay as it does the blueprint.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def add_overlay_schema(document: dict[str, Any]) -> None:
             copied["patternProperties"] = {key: _nullable(value) for key, value in copied["patternProperties"].items()}
         return copied
 
-    overlay = {key: _nullable(partial(value)) for key, value in document["properties"].items()
+    overlay = {key: _nullable(_no_default(partial(value))) for key, value in document["properties"].items()
                if key not in NOT_OVERLAID}
     environment = defs[ENVIRONMENT_DEF]
     environment["properties"] = {**overlay, **environment["properties"]}
@@ -54,8 +55,14 @@ def _optional(block: dict[str, Any]) -> dict[str, Any]:
     if "title" in block:
         block["title"] += f" ({SUFFIX.lower()})"
     if "properties" in block:
-        block["properties"] = {key: _nullable(value) for key, value in block["properties"].items()}
+        block["properties"] = {key: _nullable(_no_default(value)) for key, value in block["properties"].items()}
     return block
+
+
+def _no_default(schema: dict[str, Any]) -> dict[str, Any]:
+    """A key an overlay leaves out keeps the blueprint's value, not the default: an overlay shows none."""
+    schema.pop("default", None)
+    return schema
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
