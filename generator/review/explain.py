@@ -29,10 +29,8 @@ class Default:
 
 
 def defaults(blueprint: Blueprint) -> list[Default]:
-    """Every key the blueprint leaves out, in the blueprint's own order (an environment's blueprint has no
-    `environments` of its own to leave out)."""
-    return [found for found in _walk(blueprint, blueprint, ())
-            if blueprint.environment is None or found.path != "environments"]
+    """Every key the blueprint leaves out, in the blueprint's own order."""
+    return list(_walk(blueprint, blueprint, ()))
 
 
 def _walk(blueprint: Blueprint, model: Strict, path: tuple[str, ...]) -> Iterator[Default]:
@@ -124,10 +122,9 @@ def _environment_lines(blueprint: Blueprint) -> list[str]:
     environment shares."""
     environment = blueprint.environment
     if environment is not None:
-        where = ", ".join(f"{key} {value}" for key, value in (("account", environment.account),
-                                                                ("region", environment.region)) if value)
         return [f"environment {environment.name}: its overlay merged over the blueprint's own keys, built to "
-                f"{blueprint.output_name}/" + (f"; deploys to {where}" if where else "")]
+                f"{blueprint.output_name}/; deploys to account {environment.account or '(any)'}, region "
+                f"{environment.region or '(that of --region or the profile)'}"]
     if blueprint.environments:
         return [f"the blueprint's own keys, which its environments ({', '.join(blueprint.environments)}) share; "
                 "explain one with --env NAME"]
