@@ -1,8 +1,11 @@
 """Building a batch of blueprints (`blueprint build` and `check`): each file's outcome, in the order given.
 
-The batch reads every file, skips the ones whose output directory is up to date (freshness.py), loads
+The batch reads every file, skips the ones whose output directories are up to date (freshness.py), loads
 the others, refuses two files with one name (they would write one directory), and builds the rest
-through one cfn-lint host. Order matters for speed: the host process is started before the
+through one cfn-lint host. A blueprint with environments builds one directory per environment, each an
+outcome of its own (`<name>-<environment>`, which must not be another's name either).
+
+Order matters for speed: the host process is started before the
 generator's heavy imports (the blueprint model, troposphere, the stack builders), so cfn-lint loads
 its rules in parallel with them; and a batch with nothing to build imports none of it. So this module
 is cheap to import, and imports the rest of the pipeline only once it knows there is work.
@@ -99,18 +102,28 @@ def build_many(paths: Sequence[Path], out_dir: Path, *, write: bool = True, use_
             # cfn-lint loads its rules in a process of its own while this one imports and generates.
             linter = held.enter_context(Linter())
             loaded = _load({path: source for path, source in sources.items() if path not in fresh})
-        names = {path: built.name for path, built in fresh.items()}
-        names.update({path: outcome[1].name for path, outcome in loaded.items() if isinstance(outcome, tuple)})
-        taken = _names_taken_twice([(path, names[path]) for path in paths if path in names])
+            if write:
+                _remember_environments(cache, loaded, out_dir)
+        names = {path: [built.name for built in records] for path, records in fresh.items()}
+        names.update({path: [target.output_name for target in outcome[1].targets]
+                      for path, outcome in loaded.items() if isinstance(outcome, tuple)})
+        taken = _names_taken_twice([(path, name) for path in paths for name in names.get(path, [])])
         for path in paths:  # a file given twice is refused, as two files with one name are
-            if path in taken:
-                yield Outcome(path, Status.BAD_INPUT, error=NameTaken(*taken[path]))
-            elif path in fresh:
-                yield Outcome(path, Status.UP_TO_DATE, record=fresh[path],
-                              remembered_warnings=tuple(fresh[path].warning_lines(out_dir)))
-            else:
-                yield _build(path, loaded[path], out_dir, write=write, cache=cache, linter=linter,
-                             progress=None if progress is None else partial(progress, path))
+            if path in fresh:
+                for record in fresh[path]:
+                    warnings = tuple(record.warning_lines(out_dir))
+                    yield taken.get((path, record.name)) or Outcome(path, Status.UP_TO_DATE, record=record,
+                                                                    remembered_warnings=warnings)
+                continue
+            found = loaded[path]
+            if not isinstance(found, tuple):
+                yield Outcome(path, Status.BAD_INPUT, error=found)
+                continue
+            source, blueprint = found
+            for target in blueprint.targets:
+                yield taken.get((path, target.output_name)) or _build(
+                    path, (source, target), out_dir, write=write, cache=cache, linter=linter,
+                    progress=None if progress is None else partial(progress, path))
 
 
 def _read(path: Path) -> bytes | None:
@@ -134,27 +147,36 @@ def _load(sources: dict[Path, bytes | None]) -> dict[Path, tuple[bytes, Blueprin
     return loaded
 
 
-def _names_taken_twice(names: list[tuple[Path, str]]) -> dict[Path, tuple[str, Path]]:
-    """Blueprints whose name an earlier file already has (they would write the same directory), checked
-    before anything is built; files that do not load are left to the build to report."""
+def _remember_environments(cache: CleanCache, loaded: dict[Path, tuple[bytes, Blueprint] | BlueprintErrors],
+                           out_dir: Path) -> None:
+    """Which environments each file with environments declares, for the next batch's up-to-date check."""
+    from generator.freshness import remember_environments
+
+    for found in loaded.values():
+        if isinstance(found, tuple) and found[1].environments:
+            remember_environments(cache, found[0], out_dir, list(found[1].environments))
+
+
+def _names_taken_twice(names: list[tuple[Path, str]]) -> dict[tuple[Path, str], Outcome]:
+    """The refusal of each output directory name an earlier file (or environment) already has: both would
+    write the same directory. Checked before anything is built; files that do not load are left to the
+    build to report."""
     first: dict[str, Path] = {}
-    taken: dict[Path, tuple[str, Path]] = {}
+    taken: dict[tuple[Path, str], Outcome] = {}
     for path, name in names:
         if name in first:
-            taken[path] = (name, first[name])
+            taken[(path, name)] = Outcome(path, Status.BAD_INPUT, error=NameTaken(name, first[name]))
         else:
             first[name] = path
     return taken
 
 
-def _build(path: Path, loaded: tuple[bytes, Blueprint] | BlueprintErrors, out_dir: Path, *, write: bool,
+def _build(path: Path, loaded: tuple[bytes, Blueprint], out_dir: Path, *, write: bool,
            cache: CleanCache, linter: Linter | None, progress: Callable[[str], None] | None) -> Outcome:
     from generator.blueprint import BlueprintErrors
     from generator.output import OutputError
     from generator.pipeline import ValidationFailed, build
 
-    if isinstance(loaded, BlueprintErrors):
-        return Outcome(path, Status.BAD_INPUT, error=loaded)
     try:
         result = build(path, out_dir, write=write, cache=cache, linter=linter, loaded=loaded, progress=progress)
     except ValidationFailed as exc:

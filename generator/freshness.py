@@ -81,29 +81,45 @@ def tool_fingerprint() -> str:
     ])
 
 
-def build_key(source: bytes, out_dir: Path) -> str:
-    """The key of one build: the blueprint's bytes, the tool, and the output directory it writes under."""
-    return content_key(KIND, tool_fingerprint(), [source, str(out_dir.resolve()).encode()])
+def build_key(source: bytes, out_dir: Path, environment: str | None = None) -> str:
+    """The key of one build: the blueprint's bytes, the tool, the output directory it writes under, and the
+    environment it builds (a blueprint with environments builds one directory for each)."""
+    parts = [source, str(out_dir.resolve()).encode()]
+    if environment is not None:
+        parts.append(b"environment " + environment.encode())
+    return content_key(KIND, tool_fingerprint(), parts)
 
 
 def remember(cache: CleanCache, source: bytes, out_dir: Path, name: str, files: Mapping[str, bytes],
-             warnings: Sequence[tuple[str, str]] = ()) -> None:
+             warnings: Sequence[tuple[str, str]] = (), environment: str | None = None) -> None:
     """Record a build that wrote `files` to OUT_DIR/NAME with no error, and the warnings it printed."""
     digests = {filename: hashlib.sha256(content).hexdigest() for filename, content in files.items()}
     built = Built(name, (out_dir / name).resolve(), digests, tuple(warnings))
-    cache.remember_record(build_key(source, out_dir), built.to_json())
+    cache.remember_record(build_key(source, out_dir, environment), built.to_json())
 
 
-def up_to_date(cache: CleanCache, source: bytes, out_dir: Path) -> Built | None:
-    """The record of the build these exact inputs made, if its directory still holds exactly those files."""
+def remember_environments(cache: CleanCache, source: bytes, out_dir: Path, environments: Sequence[str]) -> None:
+    """Record that these bytes declare these environments: where up_to_date finds each one's record (the
+    names are known without loading the blueprint, so an unchanged file costs no import)."""
+    cache.remember_record(build_key(source, out_dir), json.dumps({"environments": list(environments)}))
+
+
+def up_to_date(cache: CleanCache, source: bytes, out_dir: Path) -> list[Built] | None:
+    """The records of the builds these exact inputs made (one, or one per environment), if every directory
+    still holds exactly those files."""
     text = cache.recall_record(build_key(source, out_dir))
     if text is None:
         return None
     try:
-        built = Built.from_json(text)
+        environments = json.loads(text).get("environments")
+        texts = [text] if environments is None else \
+            [cache.recall_record(build_key(source, out_dir, str(name))) for name in environments]
+        records = [Built.from_json(record) for record in texts if record is not None]
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    return built if _holds_exactly(built.directory, built.files) else None
+    if len(records) != len(texts) or not records:
+        return None
+    return records if all(_holds_exactly(built.directory, built.files) for built in records) else None
 
 
 def _holds_exactly(directory: Path, files: Mapping[str, str]) -> bool:

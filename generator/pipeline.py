@@ -51,6 +51,11 @@ class BuildResult:
     def name(self) -> str:
         return self.blueprint.name
 
+    @property
+    def output_name(self) -> str:
+        """Its directory's name: the blueprint's, or `<name>-<environment>`."""
+        return self.blueprint.output_name
+
 
 def documents(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
     """Blueprint to every template, as plain data, by file name (root first, the catalog last)."""
@@ -84,7 +89,7 @@ def output_files(blueprint: Blueprint, data: dict[str, dict[str, Any]], template
                  rendered: dict[str, bytes]) -> dict[str, bytes]:
     """The rendered templates, ARCHITECTURE.md drawn from their security groups, and parameters.json
     (the root's parameters with their defaults, for `aws cloudformation deploy --parameter-overrides`)."""
-    return {**rendered, ARCHITECTURE: architecture_markdown(blueprint.name, templates, blueprint).encode(),
+    return {**rendered, ARCHITECTURE: architecture_markdown(blueprint.output_name, templates, blueprint).encode(),
             PARAMETERS: parameters_file(data[ROOT])}
 
 
@@ -106,7 +111,7 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
     with _timed(seconds, "generate"):
         if loaded is None:
             source = read_blueprint(blueprint_path)
-            blueprint = load_blueprint_bytes(source, str(blueprint_path))
+            (blueprint,) = load_blueprint_bytes(source, str(blueprint_path)).targets  # with environments: pass one
         else:
             source, blueprint = loaded
         data, rendered = rendered_documents(blueprint)
@@ -115,9 +120,9 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
         quota = check_quotas(files, templates)
         if quota:
             raise ValidationFailed(quota)
-    target = out_dir / blueprint.name
+    target = out_dir / blueprint.output_name
     result = BuildResult(blueprint, target, files, seconds=seconds)
-    with staged(out_dir, blueprint.name, files, scratch=not write) as stage:
+    with staged(out_dir, blueprint.output_name, files, scratch=not write) as stage:
         staged_templates = [stage.path(filename) for filename in data]
         names = {stage.path(filename): str(target / filename) for filename in data}
         lint_started = time.perf_counter()
@@ -144,18 +149,20 @@ def build(blueprint_path: Path, out_dir: Path, *, write: bool = True, cache: Cle
                 # Warnings are remembered with the record and printed again when it is used: an accepted
                 # warning (flow logs off) still lets an unchanged build be up to date.
                 warnings = [(str(Path(w.file).relative_to(target)), w.render()[len(w.file):]) for w in result.warnings]
-                freshness.remember(cache, source, out_dir, blueprint.name, files, warnings)
+                environment = blueprint.environment.name if blueprint.environment else None
+                freshness.remember(cache, source, out_dir, blueprint.output_name, files, warnings, environment)
             else:
                 result.stale = stale_files(target, files)
     result.elapsed = time.perf_counter() - started
     return result
 
 
-def build_in_scratch(blueprint_path: Path) -> BuildResult:
+def build_in_scratch(blueprint_path: Path, loaded: tuple[bytes, Blueprint] | None = None) -> BuildResult:
     """The blueprint's files, validated exactly as `build` validates them, in a scratch directory: no
-    output directory is read or written (what `blueprint publish` and `deploy` upload)."""
+    output directory is read or written (what `blueprint publish` and `deploy` upload). `loaded`: the file's
+    bytes and the blueprint to build (an environment's), when read already."""
     with tempfile.TemporaryDirectory(prefix="blueprint-publish-") as scratch:
-        return build(blueprint_path, Path(scratch), write=False, cache=CleanCache(default_directory()))
+        return build(blueprint_path, Path(scratch), write=False, cache=CleanCache(default_directory()), loaded=loaded)
 
 
 def _audit(templates: TemplateSet, rendered: dict[str, bytes], target: Path, cache: CleanCache,

@@ -46,7 +46,7 @@ def build_revision(revision: str, blueprints: str = "blueprints/*.yaml", cwd: Pa
                     shown = str(path.relative_to(worktree))
                     raise RevisionError(f"{shown} at {revision} does not load:\n"
                                         + exc.render().replace(str(path), shown)) from None
-                apps[blueprint.name] = documents(blueprint)
+                apps.update({target.output_name: documents(target) for target in blueprint.targets})
             return apps
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=top,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from generator.blueprint import catalogue_messaging
 from generator.blueprint.catalogue_deployment import EXAMPLES as DEPLOYMENT_EXAMPLES
+from generator.blueprint.catalogue_environments import ENVIRONMENT_EXAMPLES
 from generator.blueprint.catalogue_examples import ACM, MINIMAL, Example, services
 from generator.blueprint.catalogue_network import EXISTING_NETWORK
 from generator.blueprint.catalogue_rules import RULES
@@ -219,6 +220,9 @@ SECTIONS = [
      "`generator/blueprint/deployment_rules.py`.", [Example(*example) for example in DEPLOYMENT_EXAMPLES]),
     ("An existing network", "`network.vpc_id` with its subnets (`generator/blueprint/existing_network.py`).",
      [Example(*example) for example in EXISTING_NETWORK]),
+    ("Environments", "Each environment's overlay is merged over the blueprint's own keys and the result checked like "
+     "any blueprint (`generator/blueprint/environments.py`): errors point at the overlay's lines, under "
+     "`environments.<env>.`.", [Example(title, text, "environment") for title, text in ENVIRONMENT_EXAMPLES]),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from generator.blueprint import rules
 from generator.blueprint.annotations import unwrap
+from generator.blueprint.environment import Target
+from generator.blueprint.environments import load_environments
 from generator.blueprint.errors import BlueprintError, BlueprintErrors, KeyPath
 from generator.blueprint.model import Blueprint
 from generator.blueprint.source import Positions, SourceError, decode, parse
@@ -47,17 +49,30 @@ def load_blueprint_bytes(data: bytes, filename: str) -> Blueprint:
         raw, positions, problems = parse(decode(data))
     except SourceError as exc:
         raise BlueprintErrors(filename, exc.errors) from None
+    blueprint, errors = validate(raw, positions, None)
+    # A duplicate key or an unreadable value is reported already; its place needs no second error.
+    reported = {problem.path for problem in problems}
+    problems += [error for error in errors if error.path not in reported]
+    # Each environment's merged blueprint is checked like any blueprint, its errors placed in its overlay.
+    own_failed = any(error.path[:1] != ("environments",) for error in problems)
+    built, errors = load_environments(raw, positions, blueprint, own_failed, validate)
+    problems += [error for error in errors if not any(error.path[:len(path)] == path for path in reported)]
+    if problems or blueprint is None:
+        raise BlueprintErrors(filename, problems)
+    blueprint._environment_blueprints = built
+    return blueprint
+
+
+def validate(raw: Any, positions: Positions,
+             environment: Target | None) -> tuple[Blueprint | None, list[BlueprintError]]:
+    """The blueprint this data makes (the merged blueprint of `environment`, if given), or None, and its
+    located errors: the model's, else the rules'."""
     try:
         blueprint = Blueprint.model_validate(raw)
     except ValidationError as exc:
-        # A duplicate key or an unreadable value is reported already; its place needs no second error.
-        reported = {problem.path for problem in problems}
-        errors = [error for error in _translate(exc, raw, positions) if error.path not in reported]
-        raise BlueprintErrors(filename, problems + errors) from None
-    problems += [positions.error(path, message) for path, message in rules.problems(blueprint)]
-    if problems:
-        raise BlueprintErrors(filename, problems)
-    return blueprint
+        return None, _translate(exc, raw, positions)
+    blueprint._environment = environment
+    return blueprint, [positions.error(path, message) for path, message in rules.problems(blueprint)]
 
 
 def _translate(exc: ValidationError, raw: Any, positions: Positions) -> list[BlueprintError]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from generator.blueprint import existing_network
 from generator.blueprint.deployment import DEPLOYMENT_DESCRIPTION, Deployment
+from generator.blueprint.environment import ENVIRONMENTS_DESCRIPTION, Environment, Target
 from generator.blueprint.existing_network import (
     PRIVATE_SUBNETS_DESCRIPTION,
     PUBLIC_SUBNETS_DESCRIPTION,
@@ -398,6 +399,35 @@ class Blueprint(Strict):
     catalog: Catalog | None = Field(
         None, description="Emit a Service Catalog portfolio (catalog.yaml). Default none."
     )
+    environments: Annotated[dict[Name, Environment], Field(min_length=1, max_length=20)] = Field(
+        default_factory=dict, description=ENVIRONMENTS_DESCRIPTION
+    )
+    # Set by the loader (environments.py): on an environment's merged blueprint, which one it is; on a
+    # blueprint with environments, each one's merged and validated blueprint.
+    _environment: Target | None = PrivateAttr(None)
+    _environment_blueprints: dict[str, Blueprint] = PrivateAttr(default_factory=dict)
+
+    @property
+    def environment(self) -> Target | None:
+        """The environment this blueprint is the merged blueprint of, or None."""
+        return self._environment
+
+    @property
+    def output_name(self) -> str:
+        """Its output directory's name: `photos`, or `photos-dev` for environment dev."""
+        return self.name if self._environment is None else f"{self.name}-{self._environment.name}"
+
+    def described(self, what: str) -> str:
+        """`what` as the root stack's Description says it: naming the environment, if any."""
+        return what if self._environment is None else self._environment.describe(what)
+
+    @property
+    def targets(self) -> list[Blueprint]:
+        """The blueprints this one builds: itself, or (with environments) each environment's, never itself (the
+        loader makes those: a KeyError here means a blueprint validated without it)."""
+        if not self.environments:
+            return [self]
+        return [self._environment_blueprints[name] for name in self.environments]
 
     def launch_type(self, service_name: str) -> str:
         """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""

@@ -59,6 +59,10 @@ Rules that involve several keys (checked after the types, each with its own erro
 - Values mean what they say to any YAML reader: numbers are plain decimals (`010`, `0x1F`, `1_000` and `1:20`
   are refused, YAML 1.1 would read them as 8, 31, 1000 and 80) and booleans are `true` and `false` (`yes`,
   `no`, `on`, `off` are refused); `environment` and `tags` values are text, kept exactly as written.
+- `environments.<env>`: an overlay of the blueprint's keys but `name` and `environments`, deep-merged (mappings
+  merge, lists and values replace, `null` removes a key), the merged blueprint checked by every rule here, its
+  errors at the overlay's lines; `account` is 12 digits in quotes; listed zones and ACM certificates lie in the
+  environment's `region` (and certificates in its `account`). See docs/environments.md.
 - a `catalog` fits one template: three resources per product (the application, network, cluster and each
   service), one per principal, the portfolio and the launch role, at most 500 (about 160 services).
 """.replace("TASK_KIB", str(TASK_DEFINITION_BYTES // 1024)).replace(

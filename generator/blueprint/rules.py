@@ -93,9 +93,9 @@ def description_size(blueprint: Blueprint) -> Iterator[Problem]:
     if blueprint.description is None:
         return
     size = len(blueprint.description.encode())
-    room = description_room(blueprint.name)
+    room = description_room(blueprint.name) - len(blueprint.described("").encode())  # the environment's name
     if size > room:
-        shown = template_description(blueprint.name, "DESCRIPTION")
+        shown = template_description(blueprint.name, blueprint.described("DESCRIPTION"))
         yield ("description",), (
             f"is {size:,} bytes; at most {room:,} fit: the root stack's Description reads \"{shown}\" and "
             f"CloudFormation allows {MAX_DESCRIPTION_BYTES:,} bytes"

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
+from generator.blueprint.environment_schema import add_overlay_schema
 from generator.blueprint.model import Blueprint
 
 SCHEMA_ID = "https://github.com/ecs-blueprint/schema/blueprint-1.json"
@@ -26,6 +27,7 @@ class _EveryDefault(GenerateJsonSchema):
 
 def schema() -> dict[str, object]:
     document = Blueprint.model_json_schema(mode="validation", schema_generator=_EveryDefault)
+    add_overlay_schema(document)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

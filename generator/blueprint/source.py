@@ -36,8 +36,11 @@ _KINDS: dict[type, tuple[str, set[str]]] = {  # a collection's tag must say what
 
 # The values of these mappings are text, every scalar kept as written: `DEBUG: yes` is the string "yes",
 # `MODE: 010` the string "010". Wildcards stand for the names a user gives (a service named `environment`
-# is a service, not an environment).
-_VERBATIM: tuple[tuple[str | None, ...], ...] = (("tags", None), ("services", None, "environment", None))
+# is a service, not an environment); an environment's overlay (`environments.<env>.`) holds them too.
+_VERBATIM: tuple[tuple[str | None, ...], ...] = tuple(
+    prefix + pattern for prefix in ((), ("environments", None))
+    for pattern in (("tags", None), ("services", None, "environment", None))
+)
 
 # What YAML 1.2 (and JSON) read the same as YAML 1.1 does: decimal integers, true and false. Any other text
 # that PyYAML (YAML 1.1) reads as an integer or a boolean means something else to a reader of YAML 1.2 or to

@@ -8,7 +8,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from generator.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
+from generator.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, choose_environment
 
 STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
@@ -54,14 +54,20 @@ def _aws_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="blueprint file")
     parser.add_argument("--bucket", required=True, metavar="B", help="S3 bucket for the templates; it must exist")
     parser.add_argument("--prefix", default="", metavar="P", help="key prefix in the bucket (default: none)")
-    parser.add_argument("--region", metavar="R", help="AWS region (default: the environment's or the profile's)")
+    parser.add_argument("--env", metavar="NAME",
+                        help="the blueprint's environment to use (required when it has `environments`): its "
+                        "region is the default, another --region is refused, and credentials of another account "
+                        "than its `account` are refused before anything is uploaded")
+    parser.add_argument("--region", metavar="R",
+                        help="AWS region (default: --env's `region`, else AWS_REGION's or the profile's)")
     parser.add_argument("--endpoint-url", metavar="URL",
                         help="an AWS emulator (moto, LocalStack) instead of AWS; calls are then tried once, "
                         "never retried")
 
 
 def _run_aws(args: argparse.Namespace) -> int:
-    from generator.blueprint import BlueprintErrors
+    from generator.blueprint import BlueprintErrors, load_blueprint_bytes, read_blueprint
+    from generator.deploy.account import check_account, environment_region
     from generator.deploy.aws import DeployError, StackFailed, connect
     from generator.output import OutputError
     from generator.pipeline import ValidationFailed, build_in_scratch
@@ -73,13 +79,18 @@ def _run_aws(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise UsageError(f"no such blueprint: {args.file}")
     try:
-        aws = connect(args.region, args.endpoint_url)  # no credentials or region: say so before building
-        build = partial(build_in_scratch, args.file)
+        source = read_blueprint(args.file)
+        blueprint = choose_environment(load_blueprint_bytes(source, str(args.file)), args.env, required=True)
+        environment = blueprint.environment
+        # No credentials or region, or those of another account than the environment's: said before building.
+        aws = connect(environment_region(environment, args.region), args.endpoint_url)
+        check_account(aws, environment)
+        build = partial(build_in_scratch, args.file, (source, blueprint))
         if args.deploy:
             from generator.deploy.deploy import Request, publish_then_deploy
 
             request = Request(args.stack, parameters, execute=not args.no_execute, assume_yes=args.yes,
-                              adopt=args.adopt)
+                              adopt=args.adopt, environment=None if environment is None else environment.name)
             publish_then_deploy(aws, build, request, bucket=args.bucket, prefix=args.prefix, confirm=_confirm,
                                 out=sys.stdout)
         else:

@@ -12,6 +12,7 @@ from generator.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    environment_argument,
     load_or_report,
     write,
 )
@@ -51,6 +52,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     diagram.add_argument("--format", choices=["markdown", "mermaid"], default="markdown",
                          help="markdown (default): the whole ARCHITECTURE.md; mermaid: the flowchart only")
     diagram.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    environment_argument(diagram, "draw (default: the blueprint's own keys)")
     diagram.set_defaults(run=_run_diagram)
 
     explain = commands.add_parser(
@@ -60,6 +62,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     explain.add_argument("file", type=Path, metavar="FILE", help="blueprint file")
     explain.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    environment_argument(explain, "explain, merged over the blueprint's own keys (default: the blueprint's own "
+                         "keys, which every environment shares)")
     explain.set_defaults(run=_run_explain)
 
 
@@ -108,14 +112,14 @@ def _run_diagram(args: argparse.Namespace) -> int:
     from generator.pipeline import documents
     from generator.review.diagram import architecture_markdown, mermaid
 
-    blueprint = load_or_report(args.file)
+    blueprint = load_or_report(args.file, args.env)
     if blueprint is None:
         return EXIT_USAGE
     templates = TemplateSet.of_documents(documents(blueprint))
     if args.format == "mermaid":
         report = mermaid(templates, blueprint)
     else:
-        report = architecture_markdown(blueprint.name, templates, blueprint)
+        report = architecture_markdown(blueprint.output_name, templates, blueprint)
     write(report, args.output)
     return EXIT_OK
 
@@ -123,7 +127,7 @@ def _run_diagram(args: argparse.Namespace) -> int:
 def _run_explain(args: argparse.Namespace) -> int:
     from generator.review.explain import as_json, as_text
 
-    blueprint = load_or_report(args.file)
+    blueprint = load_or_report(args.file, args.env)
     if blueprint is None:
         return EXIT_USAGE
     sys.stdout.write((as_json if args.format == "json" else as_text)(blueprint, str(args.file)))

@@ -39,6 +39,7 @@ STUCK = {
 SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 # The stack tag naming the blueprint a stack was deployed from (stack tags also reach its resources).
 BLUEPRINT_TAG = "ecs-blueprint:name"
+ENVIRONMENT_TAG = "ecs-blueprint:environment"  # ... and its environment, for a blueprint with environments
 
 Confirm = Callable[[str], "bool | None"]  # the question -> yes / no / None: cannot ask (no terminal)
 
@@ -50,6 +51,7 @@ class Request:
     execute: bool = True  # False: --no-execute, stop after the preview
     assume_yes: bool = False  # --yes
     adopt: bool = False  # --adopt: change a stack made from another blueprint, or not by this tool
+    environment: str | None = None  # --env: the environment deployed; a stack of another one is another's
     poll_seconds: float = 5.0  # between questions to CloudFormation; publish_then_deploy asks an emulator every 1 s
 
 
@@ -79,20 +81,29 @@ def existing_stack(cfn: Any, stack_name: str) -> Stack | None:
                  {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in parameters})
 
 
-def check_owner(stack_name: str, stack: Stack | None, blueprint: str, *, adopt: bool) -> None:
-    """Refuse to change a stack that another blueprint's deploy made, or that this tool did not make."""
-    if stack is None or adopt or stack.tags.get(BLUEPRINT_TAG) == blueprint:
+def check_owner(stack_name: str, stack: Stack | None, blueprint: str, *, adopt: bool,
+                environment: str | None = None) -> None:
+    """Refuse to change a stack that another blueprint's deploy made (or another environment's of this one),
+    or that this tool did not make."""
+    if stack is None or adopt or (stack.tags.get(BLUEPRINT_TAG), stack.tags.get(ENVIRONMENT_TAG)) == (
+            blueprint, environment):
         return
-    owner = stack.tags.get(BLUEPRINT_TAG)
+    owner, owner_environment = stack.tags.get(BLUEPRINT_TAG), stack.tags.get(ENVIRONMENT_TAG)
     made = f"from blueprint {owner}" if owner else f"not by `blueprint deploy` (no {BLUEPRINT_TAG} tag)"
-    raise DeployError(f"stack {stack_name} was made {made}; refusing to deploy blueprint {blueprint} over it: "
+    if owner and owner_environment:
+        made += f", environment {owner_environment}"
+    ours = f"blueprint {blueprint}" + (f", environment {environment}," if environment else "")
+    raise DeployError(f"stack {stack_name} was made {made}; refusing to deploy {ours} over it: "
                       "choose another --stack, or pass --adopt to make it this blueprint's")
 
 
-def stack_tags(stack: Stack | None, blueprint: str) -> list[dict[str, str]]:
-    """The stack's tags with the blueprint's name set. An update's Tags replace the stack's, so the others
-    it has are sent again."""
+def stack_tags(stack: Stack | None, blueprint: str, environment: str | None = None) -> list[dict[str, str]]:
+    """The stack's tags with the blueprint's name (and environment) set. An update's Tags replace the
+    stack's, so the others it has are sent again."""
     tags = {**(stack.tags if stack is not None else {}), BLUEPRINT_TAG: blueprint}
+    tags.pop(ENVIRONMENT_TAG, None)
+    if environment is not None:
+        tags[ENVIRONMENT_TAG] = environment
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
@@ -129,7 +140,7 @@ def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str
     check_parameters(request.parameters, declared)
     with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
         stack = existing_stack(aws.client("cloudformation"), request.stack_name)
-    check_owner(request.stack_name, stack, release.name, adopt=request.adopt)
+    check_owner(request.stack_name, stack, release.name, adopt=request.adopt, environment=request.environment)
     # An existing VPC: its routes must say what the blueprint declares, before anything is uploaded.
     found = check_existing_network(aws.client("ec2"), root, request.parameters, stack.values if stack else {})
     request = replace(request, parameters={**request.parameters, **found})
@@ -154,7 +165,7 @@ def deploy(aws: Aws, published: Published, declared: Mapping[str, Mapping[str, A
     check_parameters(request.parameters, declared)
     with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
         stack = existing_stack(cfn, request.stack_name)
-    check_owner(request.stack_name, stack, published.name, adopt=request.adopt)
+    check_owner(request.stack_name, stack, published.name, adopt=request.adopt, environment=request.environment)
     kind = change_set_type(request.stack_name, stack.status if stack else None)
     name = f"blueprint-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     current = stack.parameters if stack is not None and kind == "UPDATE" else frozenset()
@@ -162,7 +173,7 @@ def deploy(aws: Aws, published: Published, declared: Mapping[str, Mapping[str, A
     with aws_errors(StackFailed, doing="creating the change set"):
         change_set_id = changeset.create(
             cfn, stack_name=request.stack_name, name=name, change_set_type=kind, template_url=published.root_url,
-            parameters=parameters, tags=stack_tags(stack, published.name),
+            parameters=parameters, tags=stack_tags(stack, published.name, request.environment),
             capabilities=CAPABILITIES, description=f"blueprint deploy of {published.name}: {published.root_url}",
         )
         changeset.wait(cfn, change_set_id, poll_seconds=request.poll_seconds)

@@ -99,7 +99,7 @@ def show(value: Any) -> str:
 def as_text(blueprint: Blueprint, source: str) -> str:
     found = defaults(blueprint)
     lines = [f"{source}: {counted(len(found), 'value')} left to their defaults "
-             "(`resolved`: worked out from other keys)", ""]
+             "(`resolved`: worked out from other keys)", *_environment_lines(blueprint), ""]
     for default in found:
         mark = "  (resolved)" if default.resolved else ""
         lines.append(f"{default.path} = {show(default.value)}{mark}")
@@ -115,5 +115,22 @@ def as_text(blueprint: Blueprint, source: str) -> str:
 
 def as_json(blueprint: Blueprint, source: str) -> str:
     found = [{"path": d.path, "value": d.value, "resolved": d.resolved, "why": d.why} for d in defaults(blueprint)]
+    environment = blueprint.environment
     return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found, "hosts": hosts(blueprint),
+                       "environment": None if environment is None else environment.name,
+                       "environments": list(blueprint.environments),
                        "existing_network": network_explanation(blueprint)}, indent=2) + "\n"
+
+
+def _environment_lines(blueprint: Blueprint) -> list[str]:
+    """Which blueprint this is: an environment's (merged over the blueprint's own keys), or the keys every
+    environment shares."""
+    environment = blueprint.environment
+    if environment is not None:
+        return [f"environment {environment.name}: its overlay merged over the blueprint's own keys, built to "
+                f"{blueprint.output_name}/; deploys to account {environment.account or '(any)'}, region "
+                f"{environment.region or '(that of --region or the profile)'}"]
+    if blueprint.environments:
+        return [f"the blueprint's own keys, which its environments ({', '.join(blueprint.environments)}) share; "
+                "explain one with --env NAME"]
+    return []

@@ -38,7 +38,8 @@ class WiringError(Exception):
 def build_root(blueprint: Blueprint, children: list[Child], given: Mapping[str, Parameter] | None = None) -> Template:
     """`given`: root parameters standing for what the blueprint names outside the set (an existing VPC's
     ids), each declared when some child takes a parameter of its name that no sibling provides."""
-    template = new_template(blueprint, blueprint.description or "root stack nesting the application's stacks")
+    template = new_template(blueprint, blueprint.described(blueprint.description or "root stack nesting the "
+                                                           "application's stacks"))
     providers: dict[str, str] = {}
     root_parameters: dict[str, Parameter] = {}
     for child in children:

@@ -97,7 +97,8 @@ def test_explain_names_no_field_of_the_model() -> None:
               if isinstance(value, type) and issubclass(value, blueprint_model.Strict) for name in value.model_fields}
     source = Path(explain.__file__).read_text(encoding="utf-8")
     named = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant)}
-    report_keys = {"blueprint", "name", "defaults", "path", "value", "resolved", "why"}  # of `--format json`
+    report_keys = {"blueprint", "name", "defaults", "path", "value", "resolved", "why",  # of `--format json`
+                   "environment", "environments"}
 
     assert len(fields) > 50
     assert fields & (named - report_keys) == set()
