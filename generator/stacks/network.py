@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from awacs import logs as logs_actions
-from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Region, Select, Sub, Template, ec2
+from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Select, Sub, Template, ec2
 
 from generator.blueprint.model import Blueprint
 from generator.cfn.ids import logical_id
@@ -119,7 +119,8 @@ def build_network(blueprint: Blueprint) -> Template:
 def _zone_selector(template: Template, blueprint: Blueprint):  # type: ignore[no-untyped-def]
     zones = blueprint.network.availability_zones
     if isinstance(zones, int):
-        return lambda index: Select(index, GetAZs(Region))
+        # "" is the stack's region, as the AWS docs write it (and emulators read it; {Ref: AWS::Region} they may not).
+        return lambda index: Select(index, GetAZs(""))
     # Named zones come in as a parameter, so they stay overridable and are not hard-coded.
     template.add_parameter(
         Parameter(AVAILABILITY_ZONES, Type="List<AWS::EC2::AvailabilityZone::Name>",
