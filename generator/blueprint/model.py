@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 
 from generator.blueprint.annotations import Meaning
+from generator.blueprint.logs import Logs
 from generator.blueprint.permissions import PERMISSIONS_DESCRIPTION, Permission
 from generator.blueprint.strict import Strict
 from generator.blueprint.traffic import EGRESS_DESCRIPTION, REACHABLE_FROM_DESCRIPTION, Egress, ReachSource
@@ -463,6 +464,7 @@ class Blueprint(Strict):
     catalog: Catalog | None = Field(
         None, description="Emit a Service Catalog portfolio (catalog.yaml). Default none."
     )
+    logs: Logs = Field(default_factory=Logs, description="How long logs are kept. All keys optional.")
 
     def launch_type(self, service_name: str) -> str:
         """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""

@@ -100,7 +100,7 @@ def build_network(blueprint: Blueprint) -> Template:
         _add_endpoints(template, blueprint, vpc, private_subnets, private_tables)
     if any(service.has_load_balancer for service in blueprint.services.values()):
         with from_blueprint(template, "services"):  # exists because some service has a load balancer
-            add_access_log_bucket(template)
+            add_access_log_bucket(template, blueprint.logs.retention_days)
 
     template.add_output([
         Output(VPC_ID, Description="The VPC", Value=Ref(vpc)),
@@ -155,7 +155,7 @@ def _add_nat_gateways(template: Template, blueprint: Blueprint, public_subnets: 
 
 
 def _add_flow_logs(template: Template, blueprint: Blueprint, vpc: ec2.VPC) -> None:
-    group = log_group(template, "FlowLogGroup")
+    group = log_group(template, "FlowLogGroup", blueprint.logs.retention_days)
     role = service_role(
         template, "FlowLogRole", "vpc-flow-logs.amazonaws.com",
         "Lets VPC flow logs write to this VPC's flow log group, and nothing else",

@@ -139,7 +139,8 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
                 _add_call_path(template, name, callee, blueprint.services[callee], tasks_group)
 
     with from_blueprint(template, key):  # the tasks and the ECS service are what the service block is
-        task_definition = _add_task_definition(template, name, service, on_fargate, awsvpc)
+        task_definition = _add_task_definition(template, name, service, on_fargate, awsvpc,
+                                               blueprint.logs.retention_days)
         ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group,
                                        listener, tasks_group)
     if service.scaling is not None:
@@ -325,8 +326,8 @@ def _add_call_path(template: Template, name: str, callee: str, callee_service: S
 
 
 def _add_task_definition(template: Template, name: str, service: Service, on_fargate: bool,
-                         awsvpc: bool) -> ecs.TaskDefinition:
-    logs_group = log_group(template, "LogGroup")
+                         awsvpc: bool, retention_days: int) -> ecs.TaskDefinition:
+    logs_group = log_group(template, "LogGroup", retention_days)
     trust = Condition([
         StringEquals("aws:SourceAccount", AccountId),
         ArnLike("aws:SourceArn", Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")),
