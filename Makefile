@@ -11,7 +11,10 @@ SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed
 CHECKOV := $(SCAN_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet
 
-.PHONY: templates test lint check scan bench schema docs clean
+MOTO_STAMP := $(VENV)/.installed-emulator
+MOTO_PORT ?= 5000
+
+.PHONY: templates test lint check scan bench schema docs moto clean
 
 templates: $(STAMP)
 	$(BIN)/blueprint build $(BLUEPRINTS)
@@ -32,6 +35,10 @@ check: $(STAMP)
 # The outside scanner on every generated template: zero failed checks, or the target fails.
 scan: $(SCAN_STAMP)
 	$(CHECKOV) -d output
+
+# The local emulator: moto's server on 127.0.0.1:$(MOTO_PORT), patched for nested stacks, until Ctrl-C.
+moto: $(MOTO_STAMP)
+	$(BIN)/python -m generator.emulator --port $(MOTO_PORT)
 
 # Cold and warm build times by phase, with peak memory: bench/report.md and bench/report.json.
 bench: $(STAMP)
@@ -55,6 +62,10 @@ $(VENV)/bin/python:
 $(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	$(BIN)/python -m compileall -q generator
+	touch $@
+
+$(MOTO_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[emulator]'
 	touch $@
 
 $(TEST_STAMP): $(STAMP)

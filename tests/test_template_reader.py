@@ -153,7 +153,9 @@ PARSERS = {"yaml": {"load", "safe_load", "full_load", "unsafe_load", "load_all",
                     "unsafe_load_all", "compose", "compose_all"},
            "json": {"load", "loads"}}
 # Files that parse something other than a template: blueprints, and the record of a build the tool wrote.
-NOT_TEMPLATE_READERS = ("generator/blueprint/", "generator/freshness.py", "generator/cfn/iam_data.py")  # IAM data
+# (IAM data and resource schemas: cfn-lint's own data files.)
+NOT_TEMPLATE_READERS = ("generator/blueprint/", "generator/freshness.py", "generator/cfn/iam_data.py",
+                        "generator/cfn/resource_schema.py")
 
 
 def parse_calls(source: str) -> list[str]:

@@ -118,6 +118,8 @@ MODEL = [
     Example("A string where a block of keys goes", MINIMAL + "network: 10.0.0.0/16\n", "model:model_type"),
     Example("A value that is not one of the choices", services("image: nginx, port: 80, expose: private"),
             "model:literal_error"),
+    Example("A log retention CloudWatch Logs does not offer", MINIMAL + "logs: {retention_days: 10}\n",
+            "model:value_error"),
     Example("A number below its range", services("image: nginx, port: 0"), "model:greater_than_equal"),
     Example("A number above its range", services("image: nginx, port: 70000"), "model:less_than_equal"),
     Example("Too few items", MINIMAL + "network: {availability_zones: [us-east-1a]}\n", "model:too_short"),

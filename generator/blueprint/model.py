@@ -20,6 +20,7 @@ from generator.blueprint.existing_network import (
     SubnetIds,
     VpcId,
 )
+from generator.blueprint.logs import Logs
 from generator.blueprint.messaging import (
     BACKLOG_DESCRIPTION,
     MAX_TOPICS,
@@ -428,6 +429,7 @@ class Blueprint(Strict):
         if not self.environments:
             return [self]
         return [self._environment_blueprints[name] for name in self.environments]
+    logs: Logs = Field(default_factory=Logs, description="How long logs are kept. All keys optional.")
 
     def launch_type(self, service_name: str) -> str:
         """ec2 or fargate: the service's own choice, else ec2 when the cluster has hosts."""

@@ -1,8 +1,11 @@
 """parameters.json: the root stack's parameters with their defaults, for the AWS CLI path.
 
-Written in the "CloudFormation like format" that `aws cloudformation deploy --parameter-overrides
-file://parameters.json` reads (a list of {"ParameterKey", "ParameterValue"}; no other keys, which
-deploy refuses). The same file also works for `create-stack` / `create-change-set --parameters file://`.
+Written as a JSON list of "Key=Value" strings, the one form `aws cloudformation deploy
+--parameter-overrides file://parameters.json` reads in both AWS CLI v1 and v2 (v1, still what PyPI's
+`awscli` is, takes only this form; v2 also takes CloudFormation's list of {"ParameterKey",
+"ParameterValue"}, the form this file had before, and CodePipeline's {"Parameters": {...}}). Both
+CLIs split each string at its first "=", so a value may itself hold "=" or ",". Nothing here reads the
+file back (`blueprint deploy` takes the root template's own defaults), so no older form needs reading.
 A fact about the root template, so here, below both the build that writes the file and `blueprint
 deploy`, which checks --parameter against the same list.
 """
@@ -36,5 +39,6 @@ def root_parameters(root: Mapping[str, Any]) -> dict[str, str]:
 
 
 def parameters_file(root: Mapping[str, Any]) -> bytes:
-    entries = [{"ParameterKey": key, "ParameterValue": value} for key, value in root_parameters(root).items()]
+    entries = [f"{key}={value}" for key, value in root_parameters(root).items()]
     return (json.dumps(entries, indent=2) + "\n").encode()
+

@@ -135,7 +135,7 @@ def _add_vpn(template: Template, blueprint: Blueprint, vpn: Vpn) -> None:
     if hosts_accept_ssh(blueprint):
         allow_in(template, "HostSecurityGroupSshFromVpn", Ref(HOST_SECURITY_GROUP), SSH,
                  "SSH from Client VPN users only", source=group)
-    vpn_logs = log_group(template, "VpnLogGroup")
+    vpn_logs = log_group(template, "VpnLogGroup", blueprint.logs.retention_days)
     endpoint = template.add_resource(ec2.ClientVpnEndpoint(
         "VpnEndpoint",
         Description=f"{blueprint.name}: operator access into the VPC",

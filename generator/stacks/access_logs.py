@@ -12,7 +12,6 @@ from awacs import s3 as s3_actions
 from awacs.aws import Allow, AWSPrincipal, Bool, Condition, Deny, Principal, Statement
 from troposphere import Equals, FindInMap, GetAtt, If, NoValue, Or, Output, Ref, Region, Sub, Template, s3
 
-from generator.stacks.common import LOG_RETENTION_DAYS
 from generator.stacks.scanner import skip_scanner_checks
 
 # Elastic Load Balancing's log-delivery account in each region opened before August 2022.
@@ -30,7 +29,8 @@ ELB_ACCOUNTS = {
 LEGACY_REGION = "HasElbLogDeliveryAccount"
 
 
-def add_access_log_bucket(template: Template) -> s3.Bucket:
+def add_access_log_bucket(template: Template, retention_days: int) -> s3.Bucket:
+    """The bucket, its objects expired after the blueprint's `logs.retention_days` like its log groups."""
     template.add_mapping("ElbLogDeliveryAccounts", {region: {"Account": account}
                                                     for region, account in ELB_ACCOUNTS.items()})
     template.add_condition(LEGACY_REGION, _region_is_one_of(sorted(ELB_ACCOUNTS)))
@@ -46,7 +46,7 @@ def add_access_log_bucket(template: Template) -> s3.Bucket:
         OwnershipControls=s3.OwnershipControls(Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
         VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
         LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            Id="expire-old-logs", Status="Enabled", ExpirationInDays=LOG_RETENTION_DAYS,
+            Id="expire-old-logs", Status="Enabled", ExpirationInDays=retention_days,
             NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=30),
         )]),
     ))

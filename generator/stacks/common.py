@@ -16,13 +16,12 @@ def new_template(blueprint: Blueprint, what: str) -> Template:
     return template
 
 
-LOG_RETENTION_DAYS = 365  # a year, as AWS Security Hub's CloudWatch.16 control asks
 ANYWHERE = "0.0.0.0/0"
 
 
-def log_group(template: Template, name: str) -> logs.LogGroup:
-    """A log group kept for a year, encrypted at rest by CloudWatch Logs."""
-    group = logs.LogGroup(name, RetentionInDays=LOG_RETENTION_DAYS)
+def log_group(template: Template, name: str, retention_days: int) -> logs.LogGroup:
+    """A log group kept for the blueprint's `logs.retention_days`, encrypted at rest by CloudWatch Logs."""
+    group = logs.LogGroup(name, RetentionInDays=retention_days)
     return template.add_resource(skip_scanner_checks(group, "CKV_AWS_158"))
 
 

@@ -74,5 +74,5 @@ def needs_access_logs_stack(blueprint: Blueprint) -> bool:
 def build_access_logs(blueprint: Blueprint) -> Template:
     template = new_template(blueprint, "access logs: the S3 bucket of the load balancers' access logs")
     with from_blueprint(template, "services"):  # exists because some service has a load balancer
-        add_access_log_bucket(template)
+        add_access_log_bucket(template, blueprint.logs.retention_days)
     return apply_tags(template, blueprint)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from awacs import logs as logs_actions
-from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Region, Select, Sub, Template, ec2
+from troposphere import GetAtt, GetAZs, Join, Output, Parameter, Ref, Select, Sub, Template, ec2
 
 from generator.blueprint.model import Blueprint
 from generator.cfn.ids import logical_id
@@ -100,7 +100,7 @@ def build_network(blueprint: Blueprint) -> Template:
         _add_endpoints(template, blueprint, vpc, private_subnets, private_tables)
     if any(service.has_load_balancer for service in blueprint.services.values()):
         with from_blueprint(template, "services"):  # exists because some service has a load balancer
-            add_access_log_bucket(template)
+            add_access_log_bucket(template, blueprint.logs.retention_days)
 
     template.add_output([
         Output(VPC_ID, Description="The VPC", Value=Ref(vpc)),
@@ -119,7 +119,8 @@ def build_network(blueprint: Blueprint) -> Template:
 def _zone_selector(template: Template, blueprint: Blueprint):  # type: ignore[no-untyped-def]
     zones = blueprint.network.availability_zones
     if isinstance(zones, int):
-        return lambda index: Select(index, GetAZs(Region))
+        # "" is the stack's region, as the AWS docs write it (and emulators read it; {Ref: AWS::Region} they may not).
+        return lambda index: Select(index, GetAZs(""))
     # Named zones come in as a parameter, so they stay overridable and are not hard-coded.
     template.add_parameter(
         Parameter(AVAILABILITY_ZONES, Type="List<AWS::EC2::AvailabilityZone::Name>",
@@ -154,7 +155,7 @@ def _add_nat_gateways(template: Template, blueprint: Blueprint, public_subnets: 
 
 
 def _add_flow_logs(template: Template, blueprint: Blueprint, vpc: ec2.VPC) -> None:
-    group = log_group(template, "FlowLogGroup")
+    group = log_group(template, "FlowLogGroup", blueprint.logs.retention_days)
     role = service_role(
         template, "FlowLogRole", "vpc-flow-logs.amazonaws.com",
         "Lets VPC flow logs write to this VPC's flow log group, and nothing else",

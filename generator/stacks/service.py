@@ -118,7 +118,8 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
 
     add_messaging(template, name, service)  # before the task definition, whose role and variables name them
     with from_blueprint(template, key):  # the tasks and the ECS service are what the service block is
-        task_definition = add_task_definition(template, name, service, on_fargate, awsvpc)
+        task_definition = add_task_definition(template, name, service, on_fargate, awsvpc,
+                                              blueprint.logs.retention_days)
         ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group,
                                        listener, tasks_group, rollout)
     if service.scaling is not None:

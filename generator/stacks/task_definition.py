@@ -21,8 +21,8 @@ TASK_PRINCIPAL = "ecs-tasks.amazonaws.com"
 
 
 def add_task_definition(template: Template, name: str, service: Service, on_fargate: bool,
-                         awsvpc: bool) -> ecs.TaskDefinition:
-    logs_group = log_group(template, "LogGroup")
+                         awsvpc: bool, retention_days: int) -> ecs.TaskDefinition:
+    logs_group = log_group(template, "LogGroup", retention_days)
     trust = Condition([
         StringEquals("aws:SourceAccount", AccountId),
         ArnLike("aws:SourceArn", Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")),

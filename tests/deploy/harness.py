@@ -13,11 +13,12 @@ uploaded as a child, and relative `TemplateURL`s are pointed at the uploaded cop
 What moto (5.2.5) does differently from CloudFormation, and how the harness copes:
 - Nested stacks are read from moto's own S3, and only through an `https://BUCKET.s3.amazonaws.com/KEY`
   URL (moto resolves it internally; a URL naming the local server does not work).
-- `Fn::GetAtt Child.Outputs.X` is not implemented (HTTP 500), and `Fn::GetAZs: {Ref: AWS::Region}`
-  is taken literally as a region name; a missing SSM parameter is an HTTP 500: `patched_moto()` fixes
-  all three.
+- `Fn::GetAtt Child.Outputs.X` is not implemented (HTTP 500), `Fn::GetAZs` gives four made-up zones of
+  us-east-1 (or of its argument taken literally), a missing SSM parameter is an HTTP 500, and a
+  TemplateURL naming 127.0.0.1 is not read: the emulator's `patched_moto()`
+  (generator/emulator/patches.py, the one copy the user's `make moto` runs too) fixes them.
 - `Fn::Cidr` is not implemented either: templates using it are refused up front with a clear error.
-- Some resource types are silently skipped (no model, see `moto_models()`): `declared_vs_created()`
+- Some resource types are silently skipped (no model, see the emulator's `moto_models()`): `declared_vs_created()`
   reports them, so tests can hold them to an explicit allow-list.
 - moto records only a stack's own events (CREATE_IN_PROGRESS, CREATE_COMPLETE, ...), none for its
   resources; `patched_moto()` adds them (fix 4), so event streams and failure reports have
@@ -51,13 +52,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 from urllib.request import Request, urlopen
 
 import boto3
 import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from generator.emulator.server import running
 
 REGION = "us-east-1"
 ROOT_TEMPLATE = "root.yaml"
@@ -88,172 +90,6 @@ _CLIENT_CONFIG = Config(
     read_timeout=120,
     s3={"addressing_style": "path"},
 )
-
-
-def moto_models(resource_type: str) -> bool:
-    """Whether moto has a CloudFormation model for the type; for one it lacks, it creates nothing.
-
-    In moto 5.2.5 these include AWS::EC2::SecurityGroupEgress, AWS::ECS::CapacityProvider,
-    AWS::ECS::ClusterCapacityProviderAssociations, AWS::ApplicationAutoScaling::*, AWS::S3::BucketPolicy,
-    AWS::ServiceCatalog::*, AWS::EC2::ClientVpn*, AWS::CloudWatch::Alarm, AWS::Logs::MetricFilter.
-    """
-    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
-
-    return resource_type.startswith("Custom::") or (
-        resource_type in get_model_map() and resource_type not in NULL_MODELS
-    )
-
-
-# --- the moto patch -----------------------------------------------------------------------------
-
-@contextmanager
-def patched_moto() -> Iterator[None]:
-    """Four small fixes to moto's CloudFormation parser, for as long as the context lasts.
-
-    The server runs in this process, so patching moto's classes and module here is enough; leaving
-    the context undoes all four.
-
-    1. `Fn::GetAtt: [Child, Outputs.X]` on a nested stack. moto resolves `Fn::GetAtt` in
-       `moto.cloudformation.parsing.clean_json` by calling `resource.get_cfn_attribute(name)`. For a
-       nested stack that resource is a `moto.cloudformation.models.Stack`, which defines no
-       `get_cfn_attribute`, so the call raises AttributeError and the request fails with HTTP 500.
-       The patch adds the method: `Outputs.X` is the value of the child's output X (the child is
-       created when the parent first refers to it, so its outputs are there); any other attribute is
-       refused the way moto refuses unknown attributes elsewhere. An output whose value refers to a
-       resource moto does not model (an ECS capacity provider, say) has no value under moto; it
-       reads as `unmodelled_placeholder(X)` so that the stacks wired to it can still be created.
-    2. `Fn::GetAZs: {Ref: AWS::Region}`. moto uses the argument as a region name without resolving
-       it, so subnets get the AZ "{'Ref': 'AWS::Region'}a" and CreateStack fails. The patch wraps
-       `parsing.clean_json` (which calls itself through the module global, so nested uses are
-       covered too) to resolve the argument first; an empty one means the stack's region, as in
-       CloudFormation (moto would use us-east-1 whatever the region).
-    3. A parameter of type `AWS::SSM::Parameter::Value<...>` whose value names no SSM parameter.
-       moto dereferences the missing parameter (AttributeError, HTTP 500). The patch raises the
-       error CloudFormation gives instead: "Unable to fetch parameters [NAME] from parameter store
-       for this account." (A parent passing such a parameter's *resolved* value to a child
-       parameter of the same type hits exactly this, in CloudFormation as under moto.)
-    4. Resource events. moto adds events for a stack itself only. The patch wraps the functions that
-       create and update one resource from a template (`parsing.parse_and_create_resource`,
-       `parsing.parse_and_update_resource`, both called through the module global) and
-       `ResourceMap._delete_resource`, to record RESOURCE_IN_PROGRESS, then _COMPLETE or _FAILED with
-       the error as the reason, on the stack that holds the resource, as CloudFormation does. A
-       nested stack's resource event carries its name as the physical ID (moto's ID for it). Types
-       moto does not model, and resources switched off by a condition, get no events: nothing is made.
-    """
-    from moto.cloudformation import parsing
-    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
-    from moto.cloudformation.models import Stack
-
-    def get_cfn_attribute(self: Stack, attribute_name: str) -> Any:
-        prefix = "Outputs."
-        if not attribute_name.startswith(prefix):
-            raise UnformattedGetAttTemplateException()
-        key = attribute_name.removeprefix(prefix)
-        declared = (self.template_dict.get("Outputs") or {}).get(key)
-        output = self.output_map[key] if declared is not None else None
-        if output is not None:
-            return output.value
-        if declared is None or "Condition" in declared:
-            raise ValidationError(message=f"Template error: nested stack {self.name} has no output {key}")
-        # Declared and unconditional, yet moto dropped it: its value refers to a resource moto does
-        # not model. Stand in a recognisable value so the stacks wired to it can still be created.
-        return unmodelled_placeholder(key)
-
-    original_clean_json = parsing.clean_json
-    original_parse_ssm_parameter = parsing.ResourceMap.parse_ssm_parameter
-
-    def parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
-        if parsing.ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
-            raise ValidationError(
-                message=f"Unable to fetch parameters [{value}] from parameter store for this account."
-            )
-        return original_parse_ssm_parameter(self, value, value_type)
-
-    def clean_json(resource_json: Any, resources_map: Any) -> Any:
-        if isinstance(resource_json, dict) and "Fn::GetAZs" in resource_json:
-            region = original_clean_json(resource_json["Fn::GetAZs"], resources_map)
-            return original_clean_json({"Fn::GetAZs": region or resources_map["AWS::Region"]}, resources_map)
-        return original_clean_json(resource_json, resources_map)
-
-    with (
-        mock.patch.object(Stack, "get_cfn_attribute", get_cfn_attribute, create=True),
-        mock.patch.object(parsing, "clean_json", clean_json),
-        mock.patch.object(parsing.ResourceMap, "parse_ssm_parameter", parse_ssm_parameter),
-        _resource_events(),
-    ):
-        yield
-
-
-@contextmanager
-def _resource_events() -> Iterator[None]:
-    """Fix 4 of `patched_moto()`: stack events for the resources moto creates, updates and deletes."""
-    from moto.cloudformation import parsing
-    from moto.cloudformation.models import Event, cloudformation_backends
-
-    original_create = parsing.parse_and_create_resource
-    original_update = parsing.parse_and_update_resource
-    original_delete = parsing.ResourceMap._delete_resource
-
-    def record(resources_map: Any, logical_id: str, resource_type: str, status: str,
-               resource: Any = None, reason: str | None = None) -> None:
-        backend = cloudformation_backends[resources_map._account_id][resources_map._region_name]
-        stack = backend.stacks.get(resources_map.stack_id)
-        if stack is None:  # the stack is being deleted: moto has already let go of it
-            return
-        try:
-            physical_id = str(resource.physical_resource_id) if resource is not None else ""
-        except Exception:  # some models compute it from state they may lack
-            physical_id = ""
-        stack.events.append(Event(
-            stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
-            physical_resource_id=physical_id, resource_type=resource_type, resource_status=status,
-            resource_status_reason=reason, resource_properties=None,
-        ))
-
-    def evented(operation: str, original: Any) -> Any:
-        def wrapper(logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any,
-                    **kwargs: Any) -> Any:
-            resource_type = str(resource_json.get("Type", ""))
-            condition = resource_json.get("Condition")
-            if not moto_models(resource_type) or (condition and not resources_map.lazy_condition_map[condition]):
-                return original(logical_id, resource_json, resources_map, *args, **kwargs)
-            record(resources_map, logical_id, resource_type, f"{operation}_IN_PROGRESS")
-            try:
-                resource = original(logical_id, resource_json, resources_map, *args, **kwargs)
-            except Exception as error:
-                record(resources_map, logical_id, resource_type, f"{operation}_FAILED", reason=_reason(error))
-                raise
-            record(resources_map, logical_id, resource_type, f"{operation}_COMPLETE", resource)
-            return resource
-        return wrapper
-
-    def delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
-        logical_id = str(getattr(parsed_resource, "logical_resource_id", "") or "")
-        resource_type = str(resource_json.get("Type", ""))
-        record(self, logical_id, resource_type, "DELETE_IN_PROGRESS", parsed_resource)
-        try:
-            original_delete(self, parsed_resource, resource_json)
-        except Exception as error:
-            record(self, logical_id, resource_type, "DELETE_FAILED", parsed_resource, _reason(error))
-            raise
-        record(self, logical_id, resource_type, "DELETE_COMPLETE", parsed_resource)
-
-    with (
-        mock.patch.object(parsing, "parse_and_create_resource", evented("CREATE", original_create)),
-        mock.patch.object(parsing, "parse_and_update_resource", evented("UPDATE", original_update)),
-        mock.patch.object(parsing.ResourceMap, "_delete_resource", delete_resource),
-    ):
-        yield
-
-
-def _reason(error: Exception) -> str:
-    """The message CloudFormation would give: moto's own errors carry it as `.message`."""
-    return " ".join(str(getattr(error, "message", None) or error).split())
-
-
-def unmodelled_placeholder(output: str) -> str:
-    """What `Fn::GetAtt Child.Outputs.<output>` gives when moto could not compute that output."""
-    return f"moto-unmodelled-{output}"
 
 
 # --- the server -----------------------------------------------------------------------------------
@@ -299,21 +135,13 @@ class MotoCloud:
 
 @contextmanager
 def moto_cloud() -> Iterator[MotoCloud]:
-    """moto's server on 127.0.0.1 (a free port), in this process, patched, with fake credentials."""
-    from moto.server import ThreadedMotoServer
-
+    """The emulator's server on 127.0.0.1 (a free port), in this process, patched, with fake credentials."""
     request_log = logging.getLogger("werkzeug")  # one line per request otherwise
     level = request_log.level
     request_log.setLevel(logging.ERROR)
     try:
-        with fake_aws_env(), patched_moto():
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            server.start()
-            try:
-                host, port = server.get_host_and_port()
-                yield MotoCloud(f"http://{host}:{port}")
-            finally:
-                server.stop()
+        with fake_aws_env(), running("127.0.0.1", 0) as url:
+            yield MotoCloud(url)
     finally:
         request_log.setLevel(level)
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from generator.blueprint import Blueprint
+from generator.emulator.patches import moto_models
 from generator.pipeline import build
 from generator.subnets import carve
 
@@ -26,7 +27,6 @@ from .harness import (
     declared_vs_created,
     deploy,
     load_template,
-    moto_models,
 )
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"

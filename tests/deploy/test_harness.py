@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from generator.emulator.patches import patched_moto, unmodelled_placeholder
+
 from .harness import (
     STACK_TYPE,
     DeployFailed,
@@ -17,9 +19,7 @@ from .harness import (
     declared_vs_created,
     deploy,
     failed_resources,
-    patched_moto,
     rewrite_template_urls,
-    unmodelled_placeholder,
 )
 
 
@@ -107,16 +107,20 @@ def test_templates_moto_cannot_evaluate_are_refused_up_front(moto: MotoCloud, tm
 
 
 def test_patch_is_undone_on_exit() -> None:
-    from moto.cloudformation import parsing
+    from moto.cloudformation import models, parsing, responses
     from moto.cloudformation.models import Stack
 
-    before = (Stack.__dict__.get("get_cfn_attribute"), parsing.clean_json,
-              parsing.ResourceMap.__dict__["parse_ssm_parameter"])
+    def patched() -> tuple[object, ...]:
+        return (Stack.__dict__.get("get_cfn_attribute"), parsing.clean_json, parsing.parse_and_create_resource,
+                parsing.parse_and_update_resource, parsing.ResourceMap.__dict__["parse_ssm_parameter"],
+                parsing.ResourceMap.__dict__["_delete_resource"], models.get_stack_from_s3_url,
+                responses.get_stack_from_s3_url)
+
+    before = patched()
     with patched_moto():
-        assert parsing.clean_json is not before[1]
-    after = (Stack.__dict__.get("get_cfn_attribute"), parsing.clean_json,
-             parsing.ResourceMap.__dict__["parse_ssm_parameter"])
-    assert after == before
+        during = patched()
+        assert all(now is not then for now, then in zip(during, before, strict=True))
+    assert patched() == before
 
 
 def test_only_relative_template_urls_are_rewritten() -> None:

@@ -16,7 +16,7 @@ from shared import EXAMPLE_PATH as EXAMPLE
 
 from generator.blueprint import load_blueprint
 from generator.cfn.artifacts import artifact_keys, child_key
-from generator.cfn.parameters import PARAMETERS
+from generator.cfn.parameters import PARAMETERS, parameters_file
 from generator.cli import main
 from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, quick_create_link, template_url
 from generator.deploy.publish import Published, application_files, nested_files, package
@@ -45,16 +45,31 @@ def fake_url(key: str) -> str:
 
 # --- parameters.json ------------------------------------------------------------------------------
 
+def overrides(text: str | bytes) -> dict[str, str]:
+    """parameters.json read as `aws cloudformation deploy --parameter-overrides` reads it in AWS CLI v1
+    (awscli/customizations/cloudformation/deploy.py, parse_key_value_arg): a list of strings, each split
+    at its first "=". v1 takes no other form, v2 takes this one too."""
+    entries = json.loads(text)
+    assert isinstance(entries, list) and all(isinstance(entry, str) and "=" in entry for entry in entries), entries
+    return dict(entry.split("=", 1) for entry in entries)
+
+
 def test_parameters_json_holds_every_root_parameter_with_its_default(example_files: dict[str, bytes]) -> None:
     root = yaml.safe_load(example_files["root.yaml"])
-    entries = json.loads(example_files[PARAMETERS])
-    # The "CloudFormation like format" of `aws cloudformation deploy --parameter-overrides file://`:
-    # only these two keys (deploy refuses any other), values as strings.
-    assert all(set(entry) == {"ParameterKey", "ParameterValue"} for entry in entries)
-    assert [entry["ParameterKey"] for entry in entries] == list(root["Parameters"])
-    assert {entry["ParameterKey"]: entry["ParameterValue"] for entry in entries} == {
-        name: str(parameter["Default"]) for name, parameter in root["Parameters"].items()
-    }
+    parameters = overrides(example_files[PARAMETERS])
+    assert list(parameters) == list(root["Parameters"])
+    assert parameters == {name: str(parameter["Default"]).lower() if isinstance(parameter["Default"], bool)
+                          else str(parameter["Default"]) for name, parameter in root["Parameters"].items()}
+
+
+@pytest.mark.parametrize(("default", "written"), [
+    (True, "true"), (False, "false"), (3, "3"), (["a", "b"], "a,b"),
+    ("key=value=more", "key=value=more"),  # split at the first "=" only: the value keeps its own
+    ("", ""),
+])
+def test_parameters_json_writes_each_default_as_cloudformation_reads_it(default: object, written: str) -> None:
+    root = {"Parameters": {"Knob": {"Type": "String", "Default": default}, "Required": {"Type": "String"}}}
+    assert overrides(parameters_file(root)) == {"Knob": written}  # no default: nothing sensible to write
 
 
 def test_committed_output_has_parameters_json() -> None:
@@ -62,8 +77,7 @@ def test_committed_output_has_parameters_json() -> None:
     directories = sorted(p for p in output.iterdir() if (p / "root.yaml").is_file())
     assert directories, "output/ holds no application"
     for directory in directories:
-        entries = json.loads((directory / PARAMETERS).read_text())
-        assert {entry["ParameterKey"] for entry in entries} == set(
+        assert set(overrides((directory / PARAMETERS).read_bytes())) == set(
             yaml.safe_load((directory / "root.yaml").read_text()).get("Parameters") or {})
 
 

@@ -121,6 +121,8 @@ def test_files_that_are_recognisably_no_templates_are_passed_over_and_named(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = write_output(tmp_path / "base", SHOP)  # holds parameters.json: passed over without a word
     head = write_output(tmp_path / "head", SHOP)
+    # The form builds wrote before issue 19 ("Key=Value" strings now), as an older revision holds it.
+    (base / "shop" / "parameters.json").write_text('[{"ParameterKey": "A", "ParameterValue": "1"}]')
     (head / "shop" / "shop.yaml").write_text(SHOP)  # a blueprint beside the templates
     (head / "shop" / "config.json").write_text('{"Parameters": {"Env": "prod"}, "Tags": {"team": "a"}}')
 

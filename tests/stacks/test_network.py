@@ -179,7 +179,7 @@ def test_subnets_lie_inside_the_vpc_and_do_not_overlap(shape: Shape) -> None:
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_each_az_gets_one_public_and_one_private_subnet(shape: Shape) -> None:
-    expected_zones = {"Fn::GetAZs": {"Ref": "AWS::Region"}} if isinstance(shape.zones, int) else {
+    expected_zones = {"Fn::GetAZs": ""} if isinstance(shape.zones, int) else {
         "Ref": "AvailabilityZones"}
     for case in shape:
         template = template_of(case)

@@ -61,7 +61,11 @@ def _other_file(path: Path) -> str | None:
             data = read_document(file.read(MAX_BYTES + 1).decode("utf-8", errors="replace"))
     except OSError:
         return None
-    if isinstance(data, list) and data and all(isinstance(item, dict) and "ParameterKey" in item for item in data):
+    # `deploy --parameter-overrides` files: "Key=Value" strings (parameters.json now), or CloudFormation's
+    # {"ParameterKey": ...} entries (parameters.json before issue 19, still in committed outputs and revisions).
+    if isinstance(data, list) and data and all(
+            (isinstance(item, str) and "=" in item) or (isinstance(item, dict) and "ParameterKey" in item)
+            for item in data):
         return "parameters"
     given = data.get("Parameters") if isinstance(data, dict) else None
     if isinstance(given, dict) and set(data) <= CONFIGURATION_KEYS \
