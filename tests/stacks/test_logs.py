@@ -10,6 +10,8 @@ from shared import REPO, load
 
 from generator.blueprint import BlueprintErrors
 from generator.blueprint.logs import RETENTION_DAYS
+from generator.cfn.render import to_data
+from generator.stacks.application import build_templates
 
 from .helpers import build, walk
 
@@ -77,3 +79,16 @@ def test_other_values_are_refused_at_their_line(value: str, says: str) -> None:
     (error,) = errors.value.errors
     assert (error.line, error.column, error.path) == (5, 19, ("logs", "retention_days"))
     assert says in error.message, error.message
+
+
+def test_an_environment_overlays_the_retention_period() -> None:
+    """dev keeps a week of logs, prod the blueprint's own year: the overlay reaches every log group."""
+    text = EXAMPLE + "\nlogs: {retention_days: 365}\nenvironments:\n  dev:\n    logs: {retention_days: 7}\n  prod: {}\n"
+    periods: dict[str, set[int]] = {}
+    for target in load(text).targets:
+        assert target.environment is not None
+        for template in build_templates(target).values():
+            for resource in (to_data(template).get("Resources") or {}).values():
+                if resource["Type"] == "AWS::Logs::LogGroup":
+                    periods.setdefault(target.environment.name, set()).add(resource["Properties"]["RetentionInDays"])
+    assert periods == {"dev": {7}, "prod": {365}}
