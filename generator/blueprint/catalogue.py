@@ -8,41 +8,17 @@ Render with `python -m generator.blueprint.catalogue > docs/errors.md`.
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass
-
+from generator.blueprint import catalogue_jobs
+from generator.blueprint.catalogue_example import FILENAME, Example  # noqa: F401  (tests read FILENAME here)
 from generator.blueprint.errors import BlueprintErrors
-from generator.blueprint.load import load_blueprint, load_blueprint_bytes
+from generator.blueprint.load import load_blueprint
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from generator.cfn.descriptions import description_room
 
-FILENAME = "blueprint.yaml"
 ACM = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 MINIMAL = "name: photos\nservices:\n  api: {image: nginx}\n"
 KEYED = MINIMAL + "cluster: {instances: {key_name: ops}}\n"  # hosts a VPN reaches over SSH
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:api/db-password-AbCdEf"
-
-
-@dataclass(frozen=True)
-class Example:
-    title: str
-    blueprint: str | bytes  # text is dedented; bytes are used as they are
-    covers: str  # "rule:<function in rules.py>", "model:<pydantic error type>", or "file" (reading and YAML)
-    shown: str | None = None  # what the page shows instead of an input too large or not printable
-
-    @property
-    def data(self) -> bytes:
-        if isinstance(self.blueprint, bytes):
-            return self.blueprint
-        return textwrap.dedent(self.blueprint).encode()
-
-    def errors(self) -> list[str]:
-        """The loader's errors for this input, one line each; none when it loads."""
-        try:
-            load_blueprint_bytes(self.data, FILENAME)
-        except BlueprintErrors as errors:
-            return errors.render().splitlines()
-        return []
 
 
 def services(body: str) -> str:
@@ -455,6 +431,9 @@ SECTIONS = [
     ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py`); "
      "the messages are phrased by `generator/blueprint/load.py`.", MODEL),
     ("Rules across keys", "Checked once the keys and values are right, by `generator/blueprint/rules.py`.", RULES),
+    ("Jobs, architectures and Spot", "Scheduled jobs' schedules and time zones (`generator/blueprint/schedules.py`), "
+     "and the rules on jobs, architectures and Spot capacity (`job_rules.py`, `capacity_rules.py`).",
+     catalogue_jobs.MODEL + catalogue_jobs.RULES),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 

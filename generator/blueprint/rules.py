@@ -10,7 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.blueprint.capacity_rules import RULES as CAPACITY_RULES
 from generator.blueprint.errors import KeyPath
+from generator.blueprint.job_rules import RULES as JOB_RULES
+from generator.blueprint.job_rules import fargate_size_message
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
 from generator.blueprint.reach import no_nat_feature_endpoints, vpn_reaches_something
 from generator.blueprint.service_rules import (
@@ -295,17 +298,7 @@ def launch_type_has_capacity(blueprint: Blueprint) -> Iterator[Problem]:
         if launch_type == "fargate" and service.memory not in FARGATE_MEMORY.get(service.cpu, ()):
             # A cpu Fargate has no size for is the cpu's fault; a memory it does not pair with, the memory's.
             at = "memory" if service.cpu in FARGATE_MEMORY else "cpu"
-            yield (("services", name, at), _fargate_size_message(service.cpu, service.memory))
-
-
-def _fargate_size_message(cpu: int, memory: int) -> str:
-    allowed = FARGATE_MEMORY.get(cpu)
-    if allowed is None:
-        return f"Fargate has no task size with cpu {cpu}; use one of {', '.join(map(str, FARGATE_MEMORY))}"
-    return (
-        f"Fargate does not run cpu {cpu} with memory {memory}; with cpu {cpu} memory is one of "
-        f"{', '.join(map(str, allowed))}"
-    )
+            yield (("services", name, at), fargate_size_message(service.cpu, service.memory))
 
 
 def count_within_scaling(blueprint: Blueprint) -> Iterator[Problem]:
@@ -447,6 +440,8 @@ RULES: tuple[Rule, ...] = (
     reachable_from_internal,
     task_definition_size,
     catalog_fits_one_template,
+    *JOB_RULES,
+    *CAPACITY_RULES,
 )
 
 
