@@ -50,10 +50,9 @@ def build_job(blueprint: Blueprint, name: str) -> Template:
         definition = _add_task_definition(template, name, job, on_fargate, blueprint)
     with from_blueprint(template, f"{key}.schedule"):
         role = _add_scheduler_role(template, name, definition)
-        schedule = _add_schedule(template, name, job, on_fargate, definition, role, group)
+        _add_schedule(template, name, job, on_fargate, definition, role, group)
 
     template.add_output([
-        Output("ScheduleArn", Description=f"The schedule that runs job {name}", Value=GetAtt(schedule, "Arn")),
         Output("TaskDefinitionArn", Description=f"Task definition of job {name}", Value=Ref(definition)),
         Output("TaskSecurityGroup", Description="Security group of the job's tasks", Value=GetAtt(group, "GroupId")),
     ])
