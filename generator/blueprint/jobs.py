@@ -71,7 +71,7 @@ class Job(Strict):
     timeout_minutes: Annotated[int, Field(ge=1, le=MAX_TIMEOUT_MINUTES)] | None = Field(
         None,
         description="Stop the job's task after this many minutes. ECS and Scheduler have no run-time limit of "
-        "their own, so the task gets a second essential container, `timeout`, running `sleep` in a pinned "
+        "their own, so the task gets a second essential container, `NAME-timeout`, running `sleep` in a pinned "
         f"BusyBox image ({TIMER_IMAGE}): when it exits, ECS stops the task, the job's container gets SIGTERM "
         "and, 30 seconds later, SIGKILL, and the task's stopped reason says an essential container exited. "
         "Works whatever the job's image holds; the timer's image comes from ECR Public, so it needs NAT "
