@@ -319,7 +319,7 @@ def test_exactly_max_nodes_values_are_read_and_one_more_is_refused() -> None:
     at_cap = load_or_errors(document(MAX_NODES - 6))  # 5 + the list + its items
     assert isinstance(at_cap, BlueprintErrors)
     assert [error.message for error in at_cap.errors] == [
-        "unknown key `x`; valid keys here: name, description, tags, network, cluster, access, services, catalog"]
+        "unknown key `x`; valid keys here: name, description, tags, network, cluster, access, services, jobs, catalog"]
     over = load_or_errors(document(MAX_NODES - 5))
     assert isinstance(over, BlueprintErrors)
     assert [error.message for error in over.errors] == [f"more than {MAX_NODES:,} values; a blueprint needs far fewer"]
