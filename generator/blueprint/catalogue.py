@@ -8,7 +8,7 @@ Render with `python -m generator.blueprint.catalogue > docs/errors.md`.
 
 from __future__ import annotations
 
-from generator.blueprint import catalogue_messaging
+from generator.blueprint import catalogue_jobs, catalogue_messaging
 from generator.blueprint.catalogue_deployment import EXAMPLES as DEPLOYMENT_EXAMPLES
 from generator.blueprint.catalogue_environments import ENVIRONMENT_EXAMPLES
 from generator.blueprint.catalogue_examples import ACM, MINIMAL, Example, services
@@ -225,6 +225,9 @@ SECTIONS = [
     ("Environments", "Each environment's overlay is merged over the blueprint's own keys and the result checked like "
      "any blueprint (`generator/blueprint/environments.py`): errors point at the overlay's lines, under "
      "`environments.<env>.`.", [Example(title, text, "environment") for title, text in ENVIRONMENT_EXAMPLES]),
+    ("Jobs, architectures and Spot", "Scheduled jobs' schedules and time zones (`generator/blueprint/schedules.py`), "
+     "and the rules on jobs, architectures and Spot capacity (`job_rules.py`, `capacity_rules.py`).",
+     catalogue_jobs.MODEL + catalogue_jobs.RULES),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 

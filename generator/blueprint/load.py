@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import typing
-from difflib import get_close_matches
+from difflib import SequenceMatcher, get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +204,9 @@ def _describe(value: Any) -> str:
 def _unknown_key_message(path: KeyPath) -> str:
     key = str(path[-1])
     valid = _keys_at(path[:-1])
-    close = get_close_matches(key, valid, n=1, cutoff=0.6)
+    # Equally close keys (`prot`: port, spot) go to the one the block declares first, the commoner key.
+    close = sorted(get_close_matches(key, valid, n=len(valid), cutoff=0.6),
+                   key=lambda known: (-SequenceMatcher(None, known, key).ratio(), valid.index(known)))
     if close:
         return f"unknown key `{key}`; did you mean `{close[0]}`?"
     return f"unknown key `{key}`; valid keys here: {', '.join(valid)}"

@@ -11,6 +11,15 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr
 
 from generator.blueprint import existing_network
+from generator.blueprint.capacity import (
+    ARCHITECTURE_DESCRIPTION,
+    ECS_AMIS,
+    HOST_ARCHITECTURE_DESCRIPTION,
+    SERVICE_SPOT_DESCRIPTION,
+    Architecture,
+    Spot,
+    task_architecture,
+)
 from generator.blueprint.deployment import DEPLOYMENT_DESCRIPTION, Deployment
 from generator.blueprint.environment import ENVIRONMENTS_DESCRIPTION, Environment, Target
 from generator.blueprint.existing_network import (
@@ -20,6 +29,7 @@ from generator.blueprint.existing_network import (
     SubnetIds,
     VpcId,
 )
+from generator.blueprint.jobs import JOBS_DESCRIPTION, Job
 from generator.blueprint.logs import Logs
 from generator.blueprint.messaging import (
     BACKLOG_DESCRIPTION,
@@ -106,10 +116,16 @@ class Instances(Strict):
     volume_gb: Annotated[int, Field(ge=30, le=16384)] = Field(
         30, description="Encrypted gp3 root volume in GiB. Default 30, the ECS-optimized AMI's minimum."
     )
-    ami: Ami = Field(
-        "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
-        description="SSM parameter name of the AMI, or a fixed ami-id. Default: the current "
-        "ECS-optimized Amazon Linux 2023 AMI, resolved at deploy time.",
+    ami: Ami | None = Field(
+        None,
+        description="SSM parameter name of the AMI, or a fixed ami-id. Default: the current ECS-optimized Amazon "
+        f"Linux 2023 AMI of the hosts' architecture, resolved at deploy time ({ECS_AMIS['x86_64']}, or "
+        f"{ECS_AMIS['arm64']} for arm64).",
+    )
+    architecture: Architecture = Field("x86_64", description=HOST_ARCHITECTURE_DESCRIPTION)
+    spot: Spot | None = Field(
+        None, description="A Spot share of the hosts over several instance types (a mixed-instances policy). "
+        "Default none: every host on-demand, of `type`.",
     )
     key_name: KeyName | None = Field(
         None,
@@ -128,6 +144,13 @@ class Instances(Strict):
         "internal load balancer an EC2 service calls, all EC2 services share one egress policy, and the "
         "host group's 60-rule quota caps a cluster at about 60 load-balanced EC2 services.",
     )
+
+    @property
+    def resolved_ami(self) -> str:
+        return self.ami or ECS_AMIS[self.architecture]
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        return {"ami": self.resolved_ami}
 
 
 class Cluster(Strict):
@@ -285,6 +308,10 @@ class Service(Strict):
     publishes: Annotated[list[TopicName], Field(max_length=MAX_TOPICS)] = Field(
         default_factory=list, description=PUBLISHES_DESCRIPTION)
     queue: Queue | None = Field(None, description=QUEUE_DESCRIPTION)
+    spot: Annotated[int, Field(ge=0, le=100)] = Field(0, description=SERVICE_SPOT_DESCRIPTION)
+    architecture: Architecture | None = Field(
+        None, description=ARCHITECTURE_DESCRIPTION + " Fargate only: on EC2 the hosts' architecture decides.",
+    )
     exec: bool = Field(
         False,
         description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",
@@ -338,11 +365,16 @@ class Service(Strict):
             return "awsvpc"
         return cluster.instances.network_mode
 
+    def resolved_architecture(self, cluster: Cluster) -> str:
+        hosts = cluster.instances.architecture if cluster.instances is not None else None
+        return task_architecture(self.architecture, self.resolved_launch_type(cluster), hosts)
+
     def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
         resolved: dict[str, Any] = {
             "expose": self.resolved_expose,
             "launch_type": self.resolved_launch_type(blueprint.cluster),
             "count": self.resolved_count,
+            "architecture": self.resolved_architecture(blueprint.cluster),
         }
         if self.resolved_expose == "public":  # only a public service takes allowed_cidrs
             resolved["allowed_cidrs"] = self.resolved_allowed_cidrs
@@ -397,6 +429,7 @@ class Blueprint(Strict):
     services: Annotated[dict[Name, Service], Field(min_length=1, max_length=200)] = Field(
         description="The application's services, by name. At least one."
     )
+    jobs: Annotated[dict[Name, Job], Field(max_length=100)] = Field(default_factory=dict, description=JOBS_DESCRIPTION)
     catalog: Catalog | None = Field(
         None, description="Emit a Service Catalog portfolio (catalog.yaml). Default none."
     )

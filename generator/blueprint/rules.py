@@ -10,9 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.blueprint.capacity_rules import RULES as CAPACITY_RULES
 from generator.blueprint.deployment_rules import DEPLOYMENT_RULES
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.existing_network import existing_network_keys, is_imported
+from generator.blueprint.job_rules import RULES as JOB_RULES
+from generator.blueprint.job_rules import fargate_size_message
 from generator.blueprint.messaging import QUEUE_VARIABLE, messaging_variables
 from generator.blueprint.messaging_rules import (
     backlog_has_queue,
@@ -318,17 +321,7 @@ def launch_type_has_capacity(blueprint: Blueprint) -> Iterator[Problem]:
         if launch_type == "fargate" and service.memory not in FARGATE_MEMORY.get(service.cpu, ()):
             # A cpu Fargate has no size for is the cpu's fault; a memory it does not pair with, the memory's.
             at = "memory" if service.cpu in FARGATE_MEMORY else "cpu"
-            yield (("services", name, at), _fargate_size_message(service.cpu, service.memory))
-
-
-def _fargate_size_message(cpu: int, memory: int) -> str:
-    allowed = FARGATE_MEMORY.get(cpu)
-    if allowed is None:
-        return f"Fargate has no task size with cpu {cpu}; use one of {', '.join(map(str, FARGATE_MEMORY))}"
-    return (
-        f"Fargate does not run cpu {cpu} with memory {memory}; with cpu {cpu} memory is one of "
-        f"{', '.join(map(str, allowed))}"
-    )
+            yield (("services", name, at), fargate_size_message(service.cpu, service.memory))
 
 
 def count_within_scaling(blueprint: Blueprint) -> Iterator[Problem]:
@@ -487,6 +480,8 @@ RULES: tuple[Rule, ...] = (
     task_definition_size,
     catalog_fits_one_template,
     *DEPLOYMENT_RULES,
+    *JOB_RULES,
+    *CAPACITY_RULES,
 )
 
 

@@ -25,6 +25,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, autoscali
 from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
 from generator.blueprint.model import Blueprint, Instances
+from generator.stacks.capacity import mixed_instances_policy
 from generator.stacks.common import ANYWHERE, apply_tags, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role
@@ -80,7 +81,7 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
         Parameter(VPC_ID, Type="AWS::EC2::VPC::Id", Description="VPC of the cluster hosts"),
         Parameter(PRIVATE_SUBNETS, Type="List<AWS::EC2::Subnet::Id>",
                   Description="Private subnets the hosts live in, one per AZ"),
-        _image_parameter(instances.ami),
+        _image_parameter(instances.resolved_ami),
     ])
     bridge = instances.network_mode == "bridge"
     hosts = security_group(template, "HostSecurityGroup",
@@ -102,20 +103,25 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
 
     data = launch_template_data(
         blueprint, name="host", image=Ref(HOST_IMAGE_ID), instance_type=instances.type, profile=profile,
-        group=hosts, volume_gb=instances.volume_gb, public_ip=False, user_data=Sub(_user_data(bridge)),
+        group=hosts, volume_gb=instances.volume_gb, public_ip=False,
+        user_data=Sub(_user_data(bridge, spot=instances.spot is not None)),
         key_name=instances.key_name,
     )
     launch_template = template.add_resource(ec2.LaunchTemplate("HostLaunchTemplate", LaunchTemplateData=data))
 
+    # With a Spot share the launch template moves into a mixed-instances policy over the Spot types, and the
+    # group replaces instances AWS is about to reclaim before it does (capacity rebalancing).
+    launch: dict[str, object] = {"LaunchTemplate": autoscaling.LaunchTemplateSpecification(
+        LaunchTemplateId=Ref(launch_template), Version=GetAtt(launch_template, "LatestVersionNumber"),
+    )} if instances.spot is None else {
+        "MixedInstancesPolicy": mixed_instances_policy(instances, launch_template), "CapacityRebalance": True,
+    }
     group = template.add_resource(autoscaling.AutoScalingGroup(
         "HostAutoScalingGroup",
         MinSize=str(instances.min),
         MaxSize=str(instances.max),
         VPCZoneIdentifier=Ref(PRIVATE_SUBNETS),
-        LaunchTemplate=autoscaling.LaunchTemplateSpecification(
-            LaunchTemplateId=Ref(launch_template),
-            Version=GetAtt(launch_template, "LatestVersionNumber"),
-        ),
+        **launch,
         HealthCheckType="EC2",
         NewInstancesProtectedFromScaleIn=False,
         Tags=[autoscaling.Tag("Name", f"{blueprint.name}-host", True)],
@@ -127,6 +133,8 @@ def _add_hosts(template: Template, blueprint: Blueprint, instances: Instances) -
                               "ScheduledActions"],
         )),
     ))
+    if instances.spot is not None:
+        record_source(group, "cluster.instances", "cluster.instances.spot")
     provider = template.add_resource(ecs.CapacityProvider(
         "HostCapacityProvider",
         AutoScalingGroupProvider=ecs.AutoScalingGroupProvider(
@@ -154,7 +162,7 @@ def _image_parameter(ami: str) -> Parameter:
                      Description="SSM parameter holding the AMI of the ECS hosts (resolved at deploy time)")
 
 
-def _user_data(bridge: bool) -> str:
+def _user_data(bridge: bool, spot: bool = False) -> str:
     low, high = DYNAMIC_HOST_PORTS
     # Only bridge containers take host ports; awsvpc tasks listen on their own interfaces.
     ports = [f"ECS_DYNAMIC_HOST_PORT_RANGE={low}-{high}"] if bridge else []
@@ -165,6 +173,7 @@ def _user_data(bridge: bool) -> str:
         "ECS_ENABLE_TASK_IAM_ROLE=true",
         "ECS_AWSVPC_BLOCK_IMDS=true",
         *ports,
+        *(["ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"] if spot else []),  # drain on the 2-minute notice
         "EOF",
         "",
     ])

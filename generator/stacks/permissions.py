@@ -1,5 +1,5 @@
-"""A service's IAM grants as awacs statements: the task role's `permissions` (one statement per resource, the
-actions of the blueprint's access table, generator/blueprint/permissions.py), the execution role's reading
+"""A service's (or a job's) IAM grants as awacs statements: the task role's `permissions` (one statement per
+resource, the actions of the blueprint's access table, generator/blueprint/permissions.py), the execution role's reading
 of the service's secrets and decrypting them with `secrets_kms_key`. Nothing else: what the blueprint
 declares is what the roles get (SPEC 5.12)."""
 
@@ -8,13 +8,16 @@ from __future__ import annotations
 from awacs import kms, secretsmanager, ssm
 from awacs.aws import Statement
 
+from generator.blueprint.jobs import Job
 from generator.blueprint.model import Service
 from generator.blueprint.permissions import kind_of
 from generator.cfn.ids import logical_id
 from generator.stacks.iam import statement
 
+Workload = Service | Job  # what runs tasks: both have secrets, a secrets key and permissions
 
-def task_role_statements(service: Service) -> list[Statement]:
+
+def task_role_statements(service: Workload) -> list[Statement]:
     """One statement per declared resource, in the blueprint's order: its kind's actions for the level, on
     the resource and what the kind's grant covers with it (a bucket's objects, a table's indexes)."""
     found = []
@@ -33,7 +36,7 @@ def resource_arn(arn: str) -> str:
     return secret_base_arn(arn) if ":secretsmanager:" in arn else arn
 
 
-def execution_role_statements(service: Service) -> list[Statement]:
+def execution_role_statements(service: Workload) -> list[Statement]:
     """Read exactly the service's secrets; decrypt them with its own KMS key when it has one."""
     arns = sorted(set(service.secrets.values()))
     secrets = [secret_base_arn(arn) for arn in arns if ":secretsmanager:" in arn]

@@ -15,10 +15,11 @@ from generator.blueprint.messaging import topic_address
 from generator.blueprint.model import Blueprint
 from generator.blueprint.rules import call_order
 from generator.cfn.ids import logical_id
-from generator.cfn.stackfiles import CATALOG, CATALOG_PIECES, ROOT, SERVICE_FILE, template_kind
+from generator.cfn.stackfiles import CATALOG, CATALOG_PIECES, JOB_FILE, ROOT, SERVICE_FILE, template_kind
 from generator.stacks.access import build_access, needs_access_stack
 from generator.stacks.cluster import build_cluster
 from generator.stacks.existing_network import build_access_logs, is_imported, needs_access_logs_stack
+from generator.stacks.job import build_job
 from generator.stacks.network import build_network
 from generator.stacks.parameters import (
     LOAD_BALANCER_SECURITY_GROUP,
@@ -51,12 +52,13 @@ def _one(blueprint: Blueprint) -> Sequence[str | None]:
 
 @dataclass(frozen=True)
 class StackKind:
-    """One kind of stack. `file` and `block` hold `{service}` for a kind every service has one of."""
+    """One kind of stack. `file` and `block` hold `{service}` for a kind every service has one of, `{job}` for one
+    every job has."""
 
     file: str
     block: str  # the blueprint block the stack is built from: a nested stack's Metadata.Source in root.yaml
     build: Callable[..., Template] | None = None  # (blueprint) or (blueprint, service); None: made from the others
-    instances: Callable[[Blueprint], Sequence[str | None]] = _one  # a child's stacks: None, or each service
+    instances: Callable[[Blueprint], Sequence[str | None]] = _one  # a child's stacks: None, or each service/job
     wiring: Callable[[Blueprint, str], Wiring] | None = None
     provides: bool = True  # whether siblings may take its outputs by name
     product: Product | None = None
@@ -75,10 +77,10 @@ class StackKind:
         return self.file == ROOT or self.per_service or self.kind in CATALOG_PIECES
 
     def filename(self, service: str | None = None) -> str:
-        return self.file.format(service=service)
+        return self.file.format(service=service, job=service)
 
     def source(self, service: str | None = None) -> str:
-        return self.block.format(service=service)
+        return self.block.format(service=service, job=service)
 
     def stack_name(self, service: str | None = None) -> str:
         """Its nested stack's logical ID in root.yaml: `Network`, `ImagesService`."""
@@ -127,10 +129,11 @@ ACCESS = StackKind("access.yaml", "access", build_access,
                    instances=lambda blueprint: [None] if needs_access_stack(blueprint) else [])
 SERVICE = StackKind(SERVICE_FILE, "services.{service}", build_service, instances=_services_callees_first,
                     wiring=_service_wiring, provides=False, product=Product("service {service}", _describe_service))
+JOB = StackKind(JOB_FILE, "jobs.{job}", build_job, instances=lambda blueprint: list(blueprint.jobs), provides=False)
 CATALOG_STACK = StackKind(CATALOG, "catalog")  # built by the pipeline after the others: it addresses their bytes
 
 # In nesting order.
-KINDS: tuple[StackKind, ...] = (ROOT_STACK, NETWORK, ACCESS_LOGS, CLUSTER, ACCESS, SERVICE, CATALOG_STACK)
+KINDS: tuple[StackKind, ...] = (ROOT_STACK, NETWORK, ACCESS_LOGS, CLUSTER, ACCESS, SERVICE, JOB, CATALOG_STACK)
 CHILDREN = tuple(kind for kind in KINDS if kind.build is not None)  # what root.yaml nests, in this order
 
 

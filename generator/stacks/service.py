@@ -24,6 +24,7 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from generator.blueprint.model import Blueprint, Service
 from generator.cfn.ids import logical_id
+from generator.stacks.capacity import fargate_strategy
 from generator.stacks.common import ANYWHERE, apply_tags, new_template
 from generator.stacks.console import make_console_friendly
 from generator.stacks.load_balancer import (
@@ -119,7 +120,8 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
     add_messaging(template, name, service)  # before the task definition, whose role and variables name them
     with from_blueprint(template, key):  # the tasks and the ECS service are what the service block is
         task_definition = add_task_definition(template, name, service, on_fargate, awsvpc,
-                                              blueprint.logs.retention_days)
+                                              blueprint.logs.retention_days,
+                                              service.resolved_architecture(blueprint.cluster))
         ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group,
                                        listener, tasks_group, rollout)
     if service.scaling is not None:
@@ -170,8 +172,11 @@ def _add_ecs_service(template: Template, name: str, service: Service, on_fargate
         PropagateTags="SERVICE",
         EnableExecuteCommand=service.exec,
     )
-    if on_fargate:
-        ecs_service.LaunchType = "FARGATE"
+    if on_fargate:  # a Spot share is a capacity-provider strategy, which ECS takes only without a launch type
+        if service.spot:
+            ecs_service.CapacityProviderStrategy = fargate_strategy(service.spot)
+        else:
+            ecs_service.LaunchType = "FARGATE"
         ecs_service.PlatformVersion = "LATEST"
     if tasks_group is not None:
         # Private subnets and no public address; ECS accepts AssignPublicIp only for Fargate tasks.

@@ -1,4 +1,4 @@
-"""The service's task definition: its container, its log group, and its two roles.
+"""The service's task definition: its container, its log group, and its two roles (which jobs share).
 
 The execution role starts tasks (image pulls, logs, exactly the service's secrets); the task role is the
 application's own permissions. Both trust ECS tasks of this account only.
@@ -6,43 +6,34 @@ application's own permissions. Both trust ECS tasks of this account only.
 
 from __future__ import annotations
 
-from awacs import ssmmessages
-from awacs.aws import ArnLike, Condition, StringEquals
-from troposphere import AccountId, GetAtt, Parameter, Ref, Region, Sub, Template, ecs
+from collections.abc import Sequence
 
+from awacs import ssmmessages
+from awacs.aws import ArnLike, Condition, Statement, StringEquals
+from troposphere import AccountId, GetAtt, Parameter, Ref, Region, Sub, Template, ecs, iam, logs
+
+from generator.blueprint.capacity import ARCHITECTURES
 from generator.blueprint.model import Service
 from generator.stacks.common import log_group
 from generator.stacks.iam import service_role, statement
 from generator.stacks.messaging import messaging_environment, messaging_statements
 from generator.stacks.parameters import callee_url
-from generator.stacks.permissions import execution_role_statements, task_role_statements
+from generator.stacks.permissions import Workload, execution_role_statements, task_role_statements
 
 TASK_PRINCIPAL = "ecs-tasks.amazonaws.com"
 
 
 def add_task_definition(template: Template, name: str, service: Service, on_fargate: bool,
-                         awsvpc: bool, retention_days: int) -> ecs.TaskDefinition:
+                        awsvpc: bool, retention_days: int, architecture: str = "x86_64") -> ecs.TaskDefinition:
     logs_group = log_group(template, "LogGroup", retention_days)
-    trust = Condition([
-        StringEquals("aws:SourceAccount", AccountId),
-        ArnLike("aws:SourceArn", Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")),
-    ])
-    execution_role = service_role(
-        template, "ExecutionRole", TASK_PRINCIPAL,
-        f"Starts {name} tasks: pulls the image, writes logs, reads exactly the service's secrets",
-        managed=["service-role/AmazonECSTaskExecutionRolePolicy"], statements=execution_role_statements(service),
-        trust_condition=trust,
-    )
-    task_statements = task_role_statements(service) + messaging_statements(service)
+    extra = messaging_statements(service)
     if service.exec:
-        task_statements.append(statement(
+        extra.append(statement(
             [ssmmessages.CreateControlChannel, ssmmessages.CreateDataChannel, ssmmessages.OpenControlChannel,
              ssmmessages.OpenDataChannel],
             ["*"], sid="EcsExec",
         ))
-    task_role = service_role(template, "TaskRole", TASK_PRINCIPAL,
-                             f"The {name} application's own AWS permissions", statements=task_statements,
-                             trust_condition=trust)
+    execution_role, task_role = add_roles(template, name, service, "service", extra)
 
     assert service.port is not None or not service.has_load_balancer
     container = ecs.ContainerDefinition(
@@ -51,9 +42,7 @@ def add_task_definition(template: Template, name: str, service: Service, on_farg
         Essential=True,
         Privileged=False,
         Environment=environment(template, service),
-        LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
-            "awslogs-group": Ref(logs_group), "awslogs-region": Region, "awslogs-stream-prefix": name,
-        }),
+        LogConfiguration=log_configuration(logs_group, name),
     )
     if service.port is not None:
         container.PortMappings = [ecs.PortMapping(
@@ -80,9 +69,40 @@ def add_task_definition(template: Template, name: str, service: Service, on_farg
         ContainerDefinitions=[container],
     )
     if on_fargate:
-        definition.RuntimePlatform = ecs.RuntimePlatform(OperatingSystemFamily="LINUX",
-                                                         CpuArchitecture="X86_64")
+        definition.RuntimePlatform = runtime_platform(architecture)
     return template.add_resource(definition)
+
+
+def add_roles(template: Template, name: str, workload: Workload, what: str,
+              extra_task_statements: Sequence[Statement] = ()) -> tuple[iam.Role, iam.Role]:
+    """The execution role (starts the tasks, reads exactly the workload's secrets) and the task role (the
+    workload's own permissions), both trusting ECS tasks of this account only."""
+    trust = Condition([
+        StringEquals("aws:SourceAccount", AccountId),
+        ArnLike("aws:SourceArn", Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")),
+    ])
+    execution_role = service_role(
+        template, "ExecutionRole", TASK_PRINCIPAL,
+        f"Starts {name} tasks: pulls the image, writes logs, reads exactly the {what}'s secrets",
+        managed=["service-role/AmazonECSTaskExecutionRolePolicy"], statements=execution_role_statements(workload),
+        trust_condition=trust,
+    )
+    task_role = service_role(template, "TaskRole", TASK_PRINCIPAL,
+                             f"The {name} application's own AWS permissions",
+                             statements=[*task_role_statements(workload), *extra_task_statements],
+                             trust_condition=trust)
+    return execution_role, task_role
+
+
+def log_configuration(logs_group: logs.LogGroup, prefix: str) -> ecs.LogConfiguration:
+    return ecs.LogConfiguration(LogDriver="awslogs", Options={
+        "awslogs-group": Ref(logs_group), "awslogs-region": Region, "awslogs-stream-prefix": prefix,
+    })
+
+
+def runtime_platform(architecture: str) -> ecs.RuntimePlatform:
+    """Fargate's: Linux on the blueprint's architecture (x86_64 -> X86_64, arm64 -> ARM64)."""
+    return ecs.RuntimePlatform(OperatingSystemFamily="LINUX", CpuArchitecture=ARCHITECTURES[architecture])
 
 
 def environment(template: Template, service: Service) -> list[ecs.Environment]:

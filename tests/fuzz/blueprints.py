@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from generator.blueprint.capacity import is_graviton
 from generator.blueprint.model import FARGATE_MEMORY, Service
 from generator.blueprint.rules import BOOLEAN_WORDS
 from generator.blueprint.types import NAME_PATTERN
@@ -110,6 +111,14 @@ def cluster(draw: st.DrawFn) -> dict[str, Any]:
                 ["/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id", "ami-0123456789abcdef0"]))
         if draw(st.booleans()):
             instances["key_name"] = draw(st.sampled_from(["ops", "deploy key", "team.ops-2024"]))
+        if is_graviton(instances["type"]):  # hosts, their Spot types and their AMI agree on one architecture
+            instances["architecture"] = "arm64"
+            instances.pop("ami", None)
+        if draw(st.booleans()):
+            pool = [kind for kind in [*INSTANCE_TYPES, "m7g.large", "t4g.medium"]
+                    if is_graviton(kind) == is_graviton(instances["type"])]
+            instances["spot"] = {"percent": draw(st.integers(1, 100)),
+                                 "types": draw(st.lists(st.sampled_from(pool), min_size=2, max_size=3, unique=True))}
         block["instances"] = instances
     if kind == "both" or (kind == "fargate" and draw(st.booleans())):
         block["fargate"] = True

@@ -79,9 +79,10 @@ def test_each_block_says_which_defaults_follow_other_keys() -> None:
     found = {d.path: d for d in defaults(blueprint)}
 
     assert blueprint.services["worker"].resolved_defaults(blueprint) == {
-        "expose": "none", "launch_type": "ec2", "count": 3}
+        "expose": "none", "launch_type": "ec2", "count": 3, "architecture": "x86_64"}
     assert [(path, d.value) for path, d in found.items() if d.resolved and path.startswith("services.worker.")] == [
         ("services.worker.expose", "none"), ("services.worker.launch_type", "ec2"), ("services.worker.count", 3),
+        ("services.worker.architecture", "x86_64"),
         ("services.worker.deployment.alarms", False)]  # no load balancer, no alarms (docs/deployments.md)
     assert found["services.web.allowed_cidrs"].resolved and not found["services.worker.allowed_cidrs"].resolved
     assert (found["services.web.cpu"].value, found["services.web.cpu"].resolved) == (256, False)
