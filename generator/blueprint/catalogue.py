@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from generator.blueprint.domain_examples import DOMAIN_EXAMPLES, DOMAINS_ABOUT
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint, load_blueprint_bytes
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
@@ -455,6 +456,7 @@ SECTIONS = [
     ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py`); "
      "the messages are phrased by `generator/blueprint/load.py`.", MODEL),
     ("Rules across keys", "Checked once the keys and values are right, by `generator/blueprint/rules.py`.", RULES),
+    ("Domains", DOMAINS_ABOUT, [Example(*example) for example in DOMAIN_EXAMPLES]),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 

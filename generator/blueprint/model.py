@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from generator.blueprint.domain import DOMAIN_DESCRIPTION, Domain, generated_certificate_in_words
 from generator.blueprint.permissions import PERMISSIONS_DESCRIPTION, Permission
 from generator.blueprint.strict import Strict
 from generator.blueprint.traffic import EGRESS_DESCRIPTION, REACHABLE_FROM_DESCRIPTION, Egress, ReachSource
@@ -183,14 +184,21 @@ class HealthCheck(Strict):
 
 
 class Https(Strict):
-    certificate_arn: AcmArn = Field(
-        description="ACM certificate for the HTTPS listener."
+    certificate_arn: AcmArn | None = Field(
+        None, description="ACM certificate for the HTTPS listener. Required without a `domain`; with one, "
+        "default: a certificate the stack requests from ACM for the domain, validated through its zone.",
     )
     ssl_policy: TlsPolicy = Field(
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
         description="TLS policy of the HTTPS listener; TLS 1.2 or newer only. Default "
         "ELBSecurityPolicy-TLS13-1-2-2021-06, AWS's recommended policy.",
     )
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        owner = next((s for s in blueprint.services.values() if s.https is self), None)
+        if self.certificate_arn is None and owner is not None and owner.domain is not None:
+            return {"certificate_arn": generated_certificate_in_words(owner.domain)}
+        return {}
 
 
 class Service(Strict):
@@ -220,8 +228,10 @@ class Service(Strict):
         None, description="Load balancer health check. Default path / with a 60 s grace period."
     )
     https: Https | None = Field(
-        None, description="HTTPS listener on 443, with HTTP 80 redirecting to it. Default: HTTP 80 only."
+        None, description="HTTPS listener on 443, with HTTP 80 redirecting to it (public services). Default: "
+        "HTTP 80 only, or HTTPS with a certificate the stack requests when the service has a `domain`.",
     )
+    domain: Domain | None = Field(None, description=DOMAIN_DESCRIPTION)
     allowed_cidrs: Annotated[list[SourceCidr], Field(min_length=1, max_length=50)] | None = Field(
         None,
         description="Who may reach a public ALB. Default [0.0.0.0/0]: a public service is for everyone. "
@@ -245,7 +255,8 @@ class Service(Strict):
         default_factory=list,
         description="Internal services this one may call through their ALB; the container gets each callee's URL "
         "as `<CALLEE>_URL` (`images` -> `IMAGES_URL`, `image-store` -> `IMAGE_STORE_URL`): "
-        "`http://LOAD-BALANCER-DNS:80`, or `https://...:443` when the callee has `https`. Default none.",
+        "`http://LOAD-BALANCER-DNS:80`, `https://LOAD-BALANCER-DNS:443` when the callee has `https`, or "
+        "`https://DOMAIN` when it has a `domain`. Default none.",
     )
     secrets_kms_key: KmsKeyArn | None = Field(
         None, description="The customer managed KMS key the service's `secrets` are encrypted with: the execution "
@@ -274,6 +285,15 @@ class Service(Strict):
     @property
     def has_load_balancer(self) -> bool:
         return self.resolved_expose != "none"
+
+    @property
+    def serves_https(self) -> bool:
+        """HTTPS on 443: a certificate named, or one the stack requests for the domain."""
+        return self.https is not None or self.domain is not None
+
+    @property
+    def resolved_https(self) -> Https | None:
+        return self.https or (Https() if self.domain is not None else None)
 
     @property
     def callee_variables(self) -> dict[str, str]:
@@ -316,6 +336,8 @@ class Service(Strict):
             resolved["allowed_cidrs"] = self.resolved_allowed_cidrs
         if self.has_load_balancer:  # a worker has no health check to default
             resolved["health_check"] = self.resolved_health_check
+        if self.https is None and self.domain is not None:  # a domain implies HTTPS
+            resolved["https"] = {**Https().model_dump(), "certificate_arn": generated_certificate_in_words(self.domain)}
         return resolved
 
 

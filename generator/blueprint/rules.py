@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.blueprint.domain import distinct_domains, domain_on_load_balancer, https_certificate
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
 from generator.blueprint.reach import no_nat_feature_endpoints, vpn_reaches_something
@@ -144,8 +145,9 @@ def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]
         parts[(*here, "environment", key)] = size({"name": key, "value": value})
     for key, arn in service.secrets.items():
         parts[(*here, "secrets", key)] = size({"name": key, "valueFrom": arn})
-    for index, variable in enumerate(service.callee_variables.values()):  # each URL as long as one gets
-        url = f"https://{'x' * MAX_LOAD_BALANCER_DNS}:443"
+    for index, (callee, variable) in enumerate(service.callee_variables.items()):  # each URL as long as one gets
+        domain = blueprint.services[callee].domain if callee in blueprint.services else None
+        url = domain.url if domain is not None else f"https://{'x' * MAX_LOAD_BALANCER_DNS}:443"
         parts[(*here, "talks_to", index)] = size({"name": variable, "value": url})
     for key, value in blueprint.tags.items():  # the task definition carries the blueprint's tags too
         parts[("tags", key)] = size({"key": key, "value": value})
@@ -445,6 +447,9 @@ RULES: tuple[Rule, ...] = (
     secrets_kms_key_has_secrets,
     egress_on_own_group,
     reachable_from_internal,
+    domain_on_load_balancer,
+    distinct_domains,
+    https_certificate,
     task_definition_size,
     catalog_fits_one_template,
 )
