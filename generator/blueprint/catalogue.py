@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from generator.blueprint import catalogue_messaging
 from generator.blueprint.domain_examples import DOMAIN_EXAMPLES, DOMAINS_ABOUT
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint, load_blueprint_bytes
@@ -456,6 +457,9 @@ SECTIONS = [
     ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py`); "
      "the messages are phrased by `generator/blueprint/load.py`.", MODEL),
     ("Rules across keys", "Checked once the keys and values are right, by `generator/blueprint/rules.py`.", RULES),
+    ("Topics and queues", "The keys and rules of `publishes`, `queue` and `scaling.backlog_per_task` "
+     "(`generator/blueprint/messaging.py`, `messaging_rules.py`).",
+     [Example(*row) for row in catalogue_messaging.ROWS]),
     ("Domains", DOMAINS_ABOUT, [Example(*example) for example in DOMAIN_EXAMPLES]),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]

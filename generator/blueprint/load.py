@@ -121,7 +121,8 @@ def _data_path(raw: Any, loc: tuple[Any, ...]) -> KeyPath:
 
 
 def _looks_like_branch(part: str) -> bool:
-    return "[" in part or part.startswith(("constrained-", "function-")) or part in {
+    # A model's class name tags its branch of a union (`subscribe: [TEXT | Subscription]`); keys are lower-case.
+    return part[:1].isupper() or "[" in part or part.startswith(("constrained-", "function-")) or part in {
         "int", "str", "list", "dict", "bool", "none",
     }
 

@@ -11,6 +11,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from generator.blueprint.domain import DOMAIN_DESCRIPTION, Domain, generated_certificate_in_words
+from generator.blueprint.messaging import (
+    BACKLOG_DESCRIPTION,
+    MAX_TOPICS,
+    PUBLISHES_DESCRIPTION,
+    QUEUE_DESCRIPTION,
+    Queue,
+    TopicName,
+)
 from generator.blueprint.permissions import PERMISSIONS_DESCRIPTION, Permission
 from generator.blueprint.strict import Strict
 from generator.blueprint.traffic import EGRESS_DESCRIPTION, REACHABLE_FROM_DESCRIPTION, Egress, ReachSource
@@ -172,6 +180,9 @@ class Scaling(Strict):
     requests_per_target: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         None, description="Target ALB requests per task per minute (services with a load balancer)."
     )
+    backlog_per_task: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None, description=BACKLOG_DESCRIPTION,
+    )
 
 
 class HealthCheck(Strict):
@@ -265,6 +276,9 @@ class Service(Strict):
     permissions: list[Permission] = Field(default_factory=list, description=PERMISSIONS_DESCRIPTION)
     egress: list[Egress] = Field(default_factory=list, description=EGRESS_DESCRIPTION)
     reachable_from: list[ReachSource] = Field(default_factory=list, description=REACHABLE_FROM_DESCRIPTION)
+    publishes: Annotated[list[TopicName], Field(max_length=MAX_TOPICS)] = Field(
+        default_factory=list, description=PUBLISHES_DESCRIPTION)
+    queue: Queue | None = Field(None, description=QUEUE_DESCRIPTION)
     exec: bool = Field(
         False,
         description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",

@@ -12,6 +12,15 @@ from pydantic import BaseModel
 
 from generator.blueprint.domain import distinct_domains, domain_on_load_balancer, https_certificate
 from generator.blueprint.errors import KeyPath
+from generator.blueprint.messaging import QUEUE_VARIABLE, messaging_variables
+from generator.blueprint.messaging_rules import (
+    backlog_has_queue,
+    messaging_variables_free,
+    queue_on_worker,
+    stack_needs,
+    subscriptions_resolve,
+    topics_distinct,
+)
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
 from generator.blueprint.reach import no_nat_feature_endpoints, vpn_reaches_something
 from generator.blueprint.service_rules import (
@@ -46,6 +55,8 @@ TASK_DEFINITION_BYTES = 64 * 1024
 TASK_DEFINITION_MARGIN = 4 * 1024
 # An ALB's DNS name: internal-NAME-ID.REGION.elb.amazonaws.com(.cn), NAME at most 32 characters.
 MAX_LOAD_BALANCER_DNS = 128
+# A topic's ARN: the partition, region and account, then a name of at most 256 characters (a queue's URL is shorter).
+MAX_MESSAGING_ADDRESS = 320
 
 
 def tag_keys(blueprint: Blueprint) -> Iterator[Problem]:
@@ -149,6 +160,9 @@ def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]
         domain = blueprint.services[callee].domain if callee in blueprint.services else None
         url = domain.url if domain is not None else f"https://{'x' * MAX_LOAD_BALANCER_DNS}:443"
         parts[(*here, "talks_to", index)] = size({"name": variable, "value": url})
+    for index, variable in enumerate(messaging_variables(service.publishes, service.queue)):  # as long as one gets
+        at = (*here, "queue") if variable == QUEUE_VARIABLE else (*here, "publishes", index)
+        parts[at] = size({"name": variable, "value": "x" * MAX_MESSAGING_ADDRESS})
     for key, value in blueprint.tags.items():  # the task definition carries the blueprint's tags too
         parts[("tags", key)] = size({"key": key, "value": value})
     return parts
@@ -323,8 +337,9 @@ def count_within_scaling(blueprint: Blueprint) -> Iterator[Problem]:
                 ("services", name, "count"),
                 f"count ({service.count}) must lie between scaling.min ({scaling.min}) and max ({scaling.max})",
             )
-        if scaling.cpu_percent is None and scaling.memory_percent is None and scaling.requests_per_target is None:
-            yield path, "give at least one target: cpu_percent, memory_percent or requests_per_target"
+        targets = (scaling.cpu_percent, scaling.memory_percent, scaling.requests_per_target, scaling.backlog_per_task)
+        if all(target is None for target in targets):
+            yield path, "give at least one target: cpu_percent, memory_percent, requests_per_target or backlog_per_task"
 
 
 def talks_to_internal_services(blueprint: Blueprint) -> Iterator[Problem]:
@@ -350,12 +365,20 @@ def talks_to_internal_services(blueprint: Blueprint) -> Iterator[Problem]:
 
 def talks_to_without_cycles(blueprint: Blueprint) -> Iterator[Problem]:
     """A caller's stack adds the rules into its callee's load balancer group, so it is nested after the
-    callee; services that call each other in a circle would need each other first."""
+    callee; a subscriber's stack takes its publisher's topic ARN, so it is nested after the publisher.
+    Services that need each other in a circle would each need the other first."""
     order = call_order(blueprint)
     if order is not None:
         return
     remaining = _cycle_members(blueprint)
     first = min(remaining)
+    # Only workers subscribe, and a load-balanced service calls only load-balanced ones: a circle is of one kind.
+    if not any(other in remaining for other in blueprint.services[first].talks_to):
+        yield (("services", first, "queue", "subscribe"),
+               f"services {', '.join(sorted(remaining))} subscribe to each other's topics in a circle; format 1 "
+               "nests each subscriber after its topic's publisher, so one subscription must go (or the work be "
+               "handled inside one worker)")
+        return
     yield (
         ("services", first, "talks_to"),
         f"services {', '.join(sorted(remaining))} call each other in a circle; format 1 nests each caller after "
@@ -370,8 +393,7 @@ def call_order(blueprint: Blueprint) -> list[str] | None:
     pending = list(blueprint.services)
     while pending:
         ready = [name for name in pending
-                 if all(t in placed or t not in blueprint.services or t == name
-                        for t in blueprint.services[name].talks_to)]
+                 if all(t in placed or t not in blueprint.services for t in stack_needs(blueprint, name))]
         if not ready:
             return None
         ordered.append(ready[0])
@@ -386,8 +408,8 @@ def _cycle_members(blueprint: Blueprint) -> set[str]:
     while changed:
         changed = False
         for name in sorted(remaining):
-            callees = {t for t in blueprint.services[name].talks_to if t in remaining and t != name}
-            callers = {n for n in remaining if name in blueprint.services[n].talks_to and n != name}
+            callees = {t for t in stack_needs(blueprint, name) if t in remaining}
+            callers = {n for n in remaining if name in stack_needs(blueprint, n)}
             if not callees or not callers:
                 remaining.discard(name)
                 changed = True
@@ -447,6 +469,11 @@ RULES: tuple[Rule, ...] = (
     secrets_kms_key_has_secrets,
     egress_on_own_group,
     reachable_from_internal,
+    topics_distinct,
+    subscriptions_resolve,
+    queue_on_worker,
+    backlog_has_queue,
+    messaging_variables_free,
     domain_on_load_balancer,
     distinct_domains,
     https_certificate,

@@ -53,7 +53,11 @@ INERT = {
     "AWS::IAM::InstanceProfile": "hands a role the audit reads to instances",
     "AWS::Logs::LogGroup": "stores logs", "AWS::Logs::MetricFilter": "counts log events",
     "AWS::CloudWatch::Alarm": "watches a metric", "AWS::SNS::Topic": "a queue of messages, no compute",
-    "AWS::SQS::Queue": "a queue of messages, no compute", "AWS::KMS::Key": "a key", "AWS::KMS::Alias": "a name",
+    "AWS::SQS::Queue": "a queue of messages, no compute",
+    "AWS::SQS::QueuePolicy": "grants access to a queue's messages; no compute, no path into the VPC",
+    "AWS::SNS::Subscription": "delivers a topic's messages to a queue, function or address; runs nothing and opens "
+                              "no path into the VPC (a function it invokes is a resource of its own)",
+    "AWS::KMS::Key": "a key", "AWS::KMS::Alias": "a name",
     "AWS::SecretsManager::Secret": "stores a secret", "AWS::SSM::Parameter": "stores a value",
     "AWS::S3::Bucket": "stores objects; no compute, no path into the VPC",
     "AWS::S3::BucketPolicy": "grants access to stored objects; no compute, no path into the VPC",

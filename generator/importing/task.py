@@ -6,7 +6,7 @@ import re
 import shlex
 from typing import Any
 
-from generator.blueprint.model import ENV_NAME_PATTERN, IMAGE_PATTERN, SECRET_ARN_PATTERN
+from generator.blueprint.types import ENV_NAME_PATTERN, IMAGE_PATTERN, SECRET_ARN_PATTERN
 from generator.importing.context import Context, Converted, Place
 from generator.importing.manifest import APPLICATION_NAME, ENVIRONMENT_NAME, VARIABLE, View, describe
 

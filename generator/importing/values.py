@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from generator.blueprint.model import NAME_PATTERN
+from generator.blueprint.types import NAME_PATTERN
 
 # Go's time.ParseDuration units (Copilot's durations: `30s`, `1h30m`, `250ms`), in seconds.
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any
 
-from generator.blueprint.model import HEALTH_PATH_PATTERN
+from generator.blueprint.types import HEALTH_PATH_PATTERN
 from generator.importing import values
 from generator.importing.context import Context, Converted
 from generator.importing.manifest import View

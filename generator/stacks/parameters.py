@@ -40,6 +40,16 @@ def callee_url(callee: str) -> str:
     return logical_id(callee, SERVICE_URL)
 
 
+def topic_arn_output(topic: str) -> str:
+    """The output a publisher's stack gives its topic's ARN by (`OrderEventsTopicArn`)."""
+    return logical_id(topic, "TopicArn")
+
+
+def topic_arn_parameter(publisher: str, topic: str) -> str:
+    """The parameter a subscriber takes a publisher's topic ARN by (`OrdersOrderEventsTopicArn`)."""
+    return logical_id(publisher, topic_arn_output(topic))
+
+
 # Console groups, in the order shown; a parameter in none of them goes under "Other".
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Network", (VPC_ID, VPC_CIDR, AVAILABILITY_ZONES, PUBLIC_SUBNETS, PRIVATE_SUBNETS)),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from troposphere import Template
 
+from generator.blueprint.messaging import topic_address
 from generator.blueprint.model import Blueprint
 from generator.blueprint.rules import call_order
 from generator.cfn.ids import logical_id
@@ -23,6 +24,8 @@ from generator.stacks.parameters import (
     SERVICE_URL,
     callee_security_group,
     callee_url,
+    topic_arn_output,
+    topic_arn_parameter,
 )
 from generator.stacks.service import build_service
 
@@ -82,7 +85,8 @@ class StackKind:
 
 
 def _services_callees_first(blueprint: Blueprint) -> Sequence[str | None]:
-    # Callees first, so a caller's stack can take its callee's load balancer group.
+    # Callees first, so a caller's stack can take its callee's load balancer group; publishers before their
+    # subscribers, whose stacks take the topics' ARNs.
     return call_order(blueprint) or list(blueprint.services)
 
 
@@ -92,6 +96,10 @@ def _service_wiring(blueprint: Blueprint, name: str) -> Wiring:
     for callee in service.talks_to:  # its load balancer group (the call path) and its URL (`<CALLEE>_URL`)
         inputs[callee_security_group(callee)] = (SERVICE.stack_name(callee), LOAD_BALANCER_SECURITY_GROUP)
         inputs[callee_url(callee)] = (SERVICE.stack_name(callee), SERVICE_URL)
+    for entry in service.queue.subscriptions if service.queue else []:  # each topic's ARN from its publisher
+        publisher, topic = topic_address(entry.topic)
+        if publisher != name:
+            inputs[topic_arn_parameter(publisher, topic)] = (SERVICE.stack_name(publisher), topic_arn_output(topic))
     surfaced = {logical_id(name, "url"): SERVICE_URL} if service.resolved_expose == "public" else {}
     return inputs, surfaced
 

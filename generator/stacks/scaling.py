@@ -1,4 +1,5 @@
-"""Target-tracking autoscaling of a service's task count: CPU, memory, requests per target."""
+"""Target-tracking autoscaling of a service's task count: CPU, memory, requests per target (a queue's backlog
+per task: backlog.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from troposphere import GetAtt, Join, Ref, Sub, Template, applicationautoscaling
 from troposphere import elasticloadbalancingv2 as elb
 
 from generator.blueprint.model import Service
+from generator.stacks.backlog import add_backlog_scaling
 from generator.stacks.parameters import CLUSTER_NAME
-from generator.stacks.sources import record_source
+from generator.stacks.sources import from_blueprint, record_source
 
 
 def add_scaling(template: Template, service: Service, ecs_service: ecs.Service,
@@ -46,3 +48,6 @@ def add_scaling(template: Template, service: Service, ecs_service: ecs.Service,
                 ScaleInCooldown=60, ScaleOutCooldown=60,
             ),
         ), f"{key}.{field}"))
+    if scaling.backlog_per_task is not None:
+        with from_blueprint(template, f"{key}.backlog_per_task"):
+            add_backlog_scaling(template, service, ecs_service, target)

@@ -28,6 +28,9 @@ ALLOWED_SKIPS: dict[str, str] = {
                    "account and region.",
     "CKV_AWS_145": "Load balancer access logs can only be delivered to buckets encrypted with S3-managed keys "
                    "(SSE-S3), which this bucket uses.",
+    "CKV_AWS_27": "The queue is encrypted at rest with SQS-managed keys (SqsManagedSseEnabled, SSE-SQS), which this "
+                  "check does not read. A KMS key would have to be a customer managed key whose policy lets SNS use "
+                  "it: SNS cannot deliver to a queue under the AWS managed key alias/aws/sqs.",
 }
 
 

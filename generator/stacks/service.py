@@ -33,6 +33,7 @@ from generator.stacks.load_balancer import (
     admit_networks,
     listener_port,
 )
+from generator.stacks.messaging import add_messaging
 from generator.stacks.parameters import (
     CAPACITY_PROVIDER,
     CLUSTER_NAME,
@@ -112,6 +113,7 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
             with from_blueprint(template, f"{key}.talks_to"):
                 _add_call_path(template, name, callee, blueprint.services[callee], tasks_group)
 
+    add_messaging(template, name, service)  # before the task definition, whose role and variables name them
     with from_blueprint(template, key):  # the tasks and the ECS service are what the service block is
         task_definition = add_task_definition(template, name, service, on_fargate, awsvpc)
         ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group,

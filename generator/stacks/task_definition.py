@@ -13,6 +13,7 @@ from troposphere import AccountId, GetAtt, Parameter, Ref, Region, Sub, Template
 from generator.blueprint.model import Service
 from generator.stacks.common import log_group
 from generator.stacks.iam import service_role, statement
+from generator.stacks.messaging import messaging_environment, messaging_statements
 from generator.stacks.parameters import callee_url
 from generator.stacks.permissions import execution_role_statements, task_role_statements
 
@@ -32,7 +33,7 @@ def add_task_definition(template: Template, name: str, service: Service, on_farg
         managed=["service-role/AmazonECSTaskExecutionRolePolicy"], statements=execution_role_statements(service),
         trust_condition=trust,
     )
-    task_statements = task_role_statements(service)
+    task_statements = task_role_statements(service) + messaging_statements(service)
     if service.exec:
         task_statements.append(statement(
             [ssmmessages.CreateControlChannel, ssmmessages.CreateDataChannel, ssmmessages.OpenControlChannel,
@@ -85,8 +86,9 @@ def add_task_definition(template: Template, name: str, service: Service, on_farg
 
 
 def environment(template: Template, service: Service) -> list[ecs.Environment]:
-    """The blueprint's variables and each callee's URL (a parameter root.yaml fills from the callee's stack)."""
-    values: dict[str, object] = dict(service.environment)
+    """The blueprint's variables, each callee's URL (a parameter root.yaml fills from the callee's stack), its
+    topics' ARNs and its queue's URL."""
+    values: dict[str, object] = {**service.environment, **messaging_environment(service)}
     for callee, variable in service.callee_variables.items():
         parameter = callee_url(callee)
         template.add_parameter(Parameter(parameter, Type="String", Description=f"URL of the {callee} load balancer"))
