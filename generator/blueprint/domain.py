@@ -72,8 +72,8 @@ DOMAIN_DESCRIPTION = (
     "An internal service's name may sit in a public zone (it resolves to the load balancer's private addresses, "
     "reachable from inside the VPC only); for a private zone bring the certificate in `https.certificate_arn`. "
     "Callers find the service at `https://NAME` (its `<CALLEE>_URL`, the `ServiceUrl` output). Changing the "
-    "name replaces the certificate (ACM names are fixed) and the record. Default none: the load balancer's own "
-    "DNS name, HTTP unless `https` names a certificate."
+    "name replaces the requested certificate (ACM fixes a certificate's names) and moves the record. Default "
+    "none: the load balancer's own DNS name, HTTP unless `https` names a certificate."
 )
 
 
