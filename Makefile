@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BLUEPRINTS := $(wildcard blueprints/*.yaml)
-# checkov pins an old boto3, so it lives in a virtual environment of its own.
+# The outside scanners, checkov and cfripper (tests/test_outside_scanners.py), pin an old boto3, so they live
+# in a virtual environment of their own.
 SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed
 CHECKOV := $(SCAN_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet
@@ -63,7 +64,7 @@ $(TEST_STAMP): $(STAMP)
 $(SCAN_STAMP): constraints-scan.txt
 	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
 	$(SCAN_VENV)/bin/pip install --quiet --upgrade pip
-	$(SCAN_VENV)/bin/pip install --quiet -c constraints-scan.txt checkov==3.3.30
+	$(SCAN_VENV)/bin/pip install --quiet -c constraints-scan.txt checkov==3.3.30 cfripper==1.22.0
 	touch $@
 
 clean:

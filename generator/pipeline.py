@@ -64,11 +64,10 @@ def rendered_documents(blueprint: Blueprint) -> tuple[dict[str, dict[str, Any]],
 
 def _templates(blueprint: Blueprint, *, render: bool) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
     data = {filename: to_data(template) for filename, template in build_templates(blueprint).items()}
-    rendered = {filename: render_data(document) for filename, document in data.items()} \
-        if render or blueprint.catalog is not None else {}
+    rendered = {filename: render_data(document) for filename, document in data.items()} if render else {}
     if blueprint.catalog is not None:
-        # The catalog points at the other templates' content-addressed keys, so it comes after them.
-        catalog = build_catalog(blueprint, data, rendered)
+        # The catalog points at the products' content-addressed keys, made from the others, so it comes last.
+        catalog = build_catalog(blueprint, data)
         data[CATALOG] = to_data(catalog)
         if render:
             rendered[CATALOG] = render_data(data[CATALOG])

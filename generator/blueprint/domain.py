@@ -132,3 +132,6 @@ def https_certificate(blueprint: Blueprint) -> Iterator[Problem]:
                 f"is {len(service.domain.name)} characters; ACM requests a certificate only for a name of at most "
                 f"{MAX_CERTIFICATE_NAME} (its Common Name, RFC 5280): use a shorter name, or bring a certificate "
                 "that covers it in `https.certificate_arn`")
+
+
+DOMAIN_RULES = (domain_on_load_balancer, distinct_domains, https_certificate)

@@ -10,7 +10,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from generator.blueprint import existing_network
+from generator.blueprint.deployment import DEPLOYMENT_DESCRIPTION, Deployment
 from generator.blueprint.domain import DOMAIN_DESCRIPTION, Domain, generated_certificate_in_words
+from generator.blueprint.existing_network import (
+    PRIVATE_SUBNETS_DESCRIPTION,
+    PUBLIC_SUBNETS_DESCRIPTION,
+    VPC_ID_DESCRIPTION,
+    SubnetIds,
+    VpcId,
+)
 from generator.blueprint.messaging import (
     BACKLOG_DESCRIPTION,
     MAX_TOPICS,
@@ -75,6 +84,12 @@ class Network(Strict):
         "and logs always; secretsmanager and/or ssm for `secrets` (by their ARNs); ssm, ssmmessages and "
         "ec2messages for `exec` or Session Manager on hosts (`access.ssm`); kms for a customer KMS key.",
     )
+    vpc_id: VpcId | None = Field(None, description=VPC_ID_DESCRIPTION)
+    private_subnets: SubnetIds | None = Field(None, description=PRIVATE_SUBNETS_DESCRIPTION)
+    public_subnets: SubnetIds | None = Field(None, description=PUBLIC_SUBNETS_DESCRIPTION)
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        return existing_network.resolved_defaults(self)
 
 
 class Instances(Strict):
@@ -283,6 +298,7 @@ class Service(Strict):
         False,
         description="ECS Exec: shell into containers through SSM, no inbound port. Default off.",
     )
+    deployment: Deployment = Field(default_factory=Deployment, description=DEPLOYMENT_DESCRIPTION)
     readonly_root_filesystem: bool = Field(
         False,
         description="Mount the container's root filesystem read-only, so a compromised process cannot "
@@ -411,6 +427,8 @@ class Blueprint(Strict):
 
     @property
     def az_count(self) -> int:
+        if self.network.private_subnets is not None:  # an existing VPC: one private subnet per zone
+            return len(self.network.private_subnets)
         zones = self.network.availability_zones
         return zones if isinstance(zones, int) else len(zones)
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from generator.blueprint.domain import distinct_domains, domain_on_load_balancer, https_certificate
+from generator.blueprint.deployment_rules import DEPLOYMENT_RULES
+from generator.blueprint.domain import DOMAIN_RULES
 from generator.blueprint.errors import KeyPath
+from generator.blueprint.existing_network import existing_network_keys, is_imported
 from generator.blueprint.messaging import QUEUE_VARIABLE, messaging_variables
 from generator.blueprint.messaging_rules import (
     backlog_has_queue,
@@ -44,8 +46,12 @@ NAT_FREE_ENDPOINTS = {"s3", "ecr", "ecs", "logs"}
 # the launch role with its policies (at most LAUNCH_ROLE_RESOURCES of them: a test holds the builder to
 # it), and per product (cfn.stackfiles.catalog_products: the application, its pieces, each service) the
 # product, its portfolio association and its launch constraint. CloudFormation allows 500 resources per template.
+# It also makes the products' IAM (generator/stacks/products.py): each service's execution and task roles with
+# their ARN parameters, and at most the flow-log role, the hosts' and the bastion's roles and profiles with theirs.
 RESOURCES_PER_PRODUCT = 3
 LAUNCH_ROLE_RESOURCES = 10
+ROLE_RESOURCES_PER_SERVICE = 4
+SHARED_ROLE_RESOURCES = 8
 MAX_TEMPLATE_RESOURCES = 500
 
 # ECS refuses a task definition over 64 KiB. The blueprint's own text in it (image, command, environment,
@@ -169,6 +175,8 @@ def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]
 
 
 def vpc_has_room(blueprint: Blueprint) -> Iterator[Problem]:
+    if is_imported(blueprint.network):  # an existing VPC's subnets are already carved
+        return
     network = ipaddress.IPv4Network(blueprint.network.cidr)
     if not 16 <= network.prefixlen <= 24:
         yield ("network", "cidr"), f"prefix /{network.prefixlen} is outside /16 to /24"
@@ -251,7 +259,8 @@ def vpn_client_cidr(blueprint: Blueprint) -> Iterator[Problem]:
     client = ipaddress.IPv4Network(vpn.client_cidr)
     if not 12 <= client.prefixlen <= 22:
         yield ("access", "vpn", "client_cidr"), f"prefix /{client.prefixlen} is outside /12 to /22 (Client VPN's range)"
-    if client.overlaps(ipaddress.IPv4Network(blueprint.network.cidr)):
+    # An existing VPC's block is not in the blueprint: Client VPN itself refuses an overlap at deploy.
+    if not is_imported(blueprint.network) and client.overlaps(ipaddress.IPv4Network(blueprint.network.cidr)):
         yield (
             ("access", "vpn", "client_cidr"),
             f"{vpn.client_cidr} overlaps the VPC ({blueprint.network.cidr}); VPN clients need their own range",
@@ -422,12 +431,14 @@ def catalog_fits_one_template(blueprint: Blueprint) -> Iterator[Problem]:
         return
     products = catalog_products(len(blueprint.services))
     resources = (1 + len(catalog.principals) + (0 if catalog.local_role_name else LAUNCH_ROLE_RESOURCES)
-                 + RESOURCES_PER_PRODUCT * products)
+                 + RESOURCES_PER_PRODUCT * products + ROLE_RESOURCES_PER_SERVICE * len(blueprint.services)
+                 + SHARED_ROLE_RESOURCES)
     if resources > MAX_TEMPLATE_RESOURCES:
         yield ("catalog",), (
             f"needs up to {resources} resources in catalog.yaml ({RESOURCES_PER_PRODUCT} for each of {products} "
-            f"products, one per principal, the portfolio and the launch role); CloudFormation allows "
-            f"{MAX_TEMPLATE_RESOURCES} per template: publish fewer services or principals in the catalog"
+            f"products, the products' roles, one per principal, the portfolio and the launch role); "
+            f"CloudFormation allows {MAX_TEMPLATE_RESOURCES} per template: publish fewer services or principals in "
+            "the catalog"
         )
 
 
@@ -447,6 +458,7 @@ RULES: tuple[Rule, ...] = (
     boolean_key_names,
     description_size,
     no_template_references,
+    existing_network_keys,
     vpc_has_room,
     distinct_zones,
     distinct_endpoints,
@@ -474,11 +486,10 @@ RULES: tuple[Rule, ...] = (
     queue_on_worker,
     backlog_has_queue,
     messaging_variables_free,
-    domain_on_load_balancer,
-    distinct_domains,
-    https_certificate,
+    *DOMAIN_RULES,
     task_definition_size,
     catalog_fits_one_template,
+    *DEPLOYMENT_RULES,
 )
 
 

@@ -90,13 +90,14 @@ def reachable_from_internal(blueprint: Blueprint) -> Iterator[Problem]:
             continue
         seen: set[str] = set()
         vpc = ipaddress.IPv4Network(blueprint.network.cidr)
+        imported = blueprint.network.vpc_id is not None  # an existing VPC's block is not in the blueprint
         for index, source in enumerate(service.reachable_from):
             path: KeyPath = ("services", name, "reachable_from", index)
             if source in seen:
                 yield path, f"{source} is listed twice"
             elif source == VPN and blueprint.access.vpn is None:
                 yield path, "there is no Client VPN: add `access.vpn`, or list the VPN's client CIDR"
-            elif source != VPN and ipaddress.IPv4Network(source).overlaps(vpc):
+            elif source != VPN and not imported and ipaddress.IPv4Network(source).overlaps(vpc):
                 yield path, (f"{source} overlaps the VPC ({vpc}): it would admit every task and host there; "
                              "services in the VPC call through `talks_to`")
             seen.add(source)

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from generator.cfn import cidrs
+from generator.cfn.declared_network import DeclaredNetwork, declared_network
 from generator.cfn.templates import Lit, Opaque, Param, Res, TemplateSet, Value
 from generator.cfn.values import may_be_absent
 
@@ -114,6 +115,31 @@ class NetworkFacts:
                 self.cannot_verify(ref, f"its {what} are {describe(item)} (its name says neither public nor private)")
         return found
 
+    # --- an existing network, as the blueprint declared it -------------------------------------------
+
+    @cached_property
+    def declarations(self) -> list[tuple[str, DeclaredNetwork]]:
+        """The templates of the set that declare an existing network (a root on `network.vpc_id`)."""
+        return [(name, declared) for name, template in self.set.templates.items()
+                if (declared := declared_network(template.data)) is not None]
+
+    @cached_property
+    def _declared_zones(self) -> dict[Value, str]:
+        """Subnets taken at the blueprint's word: the declared parameters and every value they may take.
+        The one declaration the audit trusts (SEC1401 says so); `blueprint deploy` checks their routes."""
+        zones: dict[Value, str] = {}
+        for file, declared in self.declarations:
+            for name, zone in declared.subnets.items():
+                zones.setdefault(Param(file, name), zone)
+                for value in self.set.resolve(file, {"Ref": name}):
+                    zones.setdefault(value, zone)
+        return zones
+
+    def declared_vpc_block(self, value: Value) -> bool:
+        """Whether `value` is the declared parameter holding an existing VPC's own block."""
+        return isinstance(value, Param) and any(
+            value == Param(file, declared.cidr) for file, declared in self.declarations if declared.cidr)
+
     # --- subnets ----------------------------------------------------------------------------------
 
     @property
@@ -159,6 +185,9 @@ class NetworkFacts:
 
     def subnet_zone(self, subnet: Value) -> str:
         """public (routed to an internet gateway), private, or unknown (an outside input)."""
+        declared = self._declared_zones.get(subnet)
+        if declared is not None:
+            return declared
         if isinstance(subnet, Res) and self.set.kind(subnet) == "AWS::EC2::Subnet":
             public = self._subnet_tables.get(subnet, set()) & self._public_route_tables
             return "public" if public or self.set.properties(subnet).get("MapPublicIpOnLaunch") is True \
@@ -211,7 +240,8 @@ class NetworkFacts:
                 if isinstance(value, Lit):
                     targets.append((str(value.value), None, False))
                     continue
-                if self.set.kind(value) not in ("AWS::EC2::VPC", "AWS::EC2::Subnet"):  # the VPC's own range
+                if self.set.kind(value) not in ("AWS::EC2::VPC", "AWS::EC2::Subnet") and \
+                        not self.declared_vpc_block(value):  # the VPC's own range
                     self.cannot_verify(declared_by, f"its {key} is {describe(value)}")
                 targets.append((COMPUTED, None, False))
         for key in ("SourcePrefixListId", "DestinationPrefixListId"):

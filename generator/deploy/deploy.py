@@ -11,16 +11,18 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from generator.cfn.artifacts import ROOT
 from generator.deploy import changeset, trunking
 from generator.deploy.aws import Aws, DeployError, StackFailed, aws_errors, error_code, stack_link
+from generator.deploy.existing_network import check_existing_network
 from generator.deploy.parameters import check_parameters
 from generator.deploy.progress import EventStream, failure_lines
 from generator.deploy.publish import CAPABILITIES, Build, Published, check_bucket, load, publish
+from generator.deploy.shifting import shifted_notes, shifted_stacks
 from generator.words import counted
 
 # A stack in one of these states can take a CREATE change set (it exists only as a placeholder).
@@ -58,6 +60,7 @@ class Stack:
     status: str
     parameters: frozenset[str]  # its current parameter keys
     tags: Mapping[str, str]
+    values: Mapping[str, str] = field(default_factory=dict)  # its current parameter values
 
 
 def existing_stack(cfn: Any, stack_name: str) -> Stack | None:
@@ -70,8 +73,10 @@ def existing_stack(cfn: Any, stack_name: str) -> Stack | None:
         if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
             return None
         raise
-    return Stack(str(stack["StackStatus"]), frozenset(p["ParameterKey"] for p in stack.get("Parameters") or []),
-                 {tag["Key"]: tag.get("Value", "") for tag in stack.get("Tags") or []})
+    parameters = stack.get("Parameters") or []
+    return Stack(str(stack["StackStatus"]), frozenset(p["ParameterKey"] for p in parameters),
+                 {tag["Key"]: tag.get("Value", "") for tag in stack.get("Tags") or []},
+                 {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in parameters})
 
 
 def check_owner(stack_name: str, stack: Stack | None, blueprint: str, *, adopt: bool) -> None:
@@ -119,11 +124,15 @@ def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str
     deploy(); returns what deploy() did."""
     bucket_region = check_bucket(aws.client("s3"), bucket)
     release = build()
-    declared = load(release.files[ROOT]).get("Parameters") or {}
+    root = load(release.files[ROOT])
+    declared = root.get("Parameters") or {}
     check_parameters(request.parameters, declared)
     with aws_errors(StackFailed, doing=f"stack {request.stack_name}"):
         stack = existing_stack(aws.client("cloudformation"), request.stack_name)
     check_owner(request.stack_name, stack, release.name, adopt=request.adopt)
+    # An existing VPC: its routes must say what the blueprint declares, before anything is uploaded.
+    found = check_existing_network(aws.client("ec2"), root, request.parameters, stack.values if stack else {})
+    request = replace(request, parameters={**request.parameters, **found})
     with aws_errors(doing="reading the ECS account settings"):  # an answer that is no AWS one: one line
         trunking.advise(aws.client("ecs"), release.files, out)  # awsvpc hosts that hold their tasks only with it
     published = publish(aws, release.files, name=release.name, bucket=bucket, prefix=prefix,
@@ -132,13 +141,14 @@ def publish_then_deploy(aws: Aws, build: Build, request: Request, *, bucket: str
               f"there; root template {published.root_url}\n")
     if aws.emulated:  # an emulator answers at once: no need to wait 5 s between questions
         request = replace(request, poll_seconds=1.0)
-    return deploy(aws, published, declared, request, confirm, out)
+    return deploy(aws, published, declared, request, confirm, out, shifted=shifted_stacks(release.files))
 
 
 def deploy(aws: Aws, published: Published, declared: Mapping[str, Mapping[str, Any]], request: Request,
-           confirm: Confirm, out: TextIO) -> str:
+           confirm: Confirm, out: TextIO, shifted: Mapping[str, str] | None = None) -> str:
     """Run the whole flow; return what happened: "executed", "no changes", "previewed" or "declined".
-    `declared`: the root template's Parameters. Raises DeployError for a request that cannot go ahead,
+    `declared`: the root template's Parameters; `shifted`: the nested stacks whose service shifts traffic
+    (shifting.py), said so under the change set. Raises DeployError for a request that cannot go ahead,
     StackFailed when CloudFormation says no."""
     cfn = aws.client("cloudformation")
     check_parameters(request.parameters, declared)
@@ -167,6 +177,7 @@ def deploy(aws: Aws, published: Published, declared: Mapping[str, Mapping[str, A
         raise StackFailed(f"CloudFormation refused the change set {name} ({changes.status}): "
                           f"{changes.reason or 'no reason given'}")
     out.write(changes.render())
+    out.write(shifted_notes(changes, shifted or {}))
 
     if not request.execute:
         out.write(f"--no-execute: change set {name} left for review (execute it in the console, or with "

@@ -23,6 +23,7 @@ from generator.cfn.render import render_data
 from generator.cfn.stackfiles import CATALOG
 from generator.deploy.aws import Aws, DeployError, aws_errors, error_code, quick_create_link, template_url
 from generator.output import is_template
+from generator.stacks.products import product_templates
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 
@@ -122,12 +123,31 @@ def application_files(nesting: Mapping[str, Mapping[str, str]]) -> list[str]:
 def package(files: Mapping[str, bytes], prefix: str, name: str, url: Callable[[str], str]) -> list[Upload]:
     """Every template of `files` with its key, children before the stacks that nest them, the root
     last; relative TemplateURLs rewritten to `url(key)`. Templates outside the root's set (catalog.yaml)
-    are uploaded as they are, under their content key. Pure."""
+    are uploaded as they are, under their content key. With catalog.yaml, the products' templates too
+    (generator/stacks/products.py: the same set without its IAM resources), before everything else. Pure."""
     templates = {filename: body for filename, body in files.items() if is_template(filename)}
     if ROOT not in templates:
         raise DeployError(f"the template set has no {ROOT}")
     nesting = {filename: nested_files(load(body, filename)) for filename, body in templates.items()}
-    keys = artifact_keys(prefix, name, {filename: templates[filename] for filename in application_files(nesting)})
+    application = application_files(nesting)
+    uploads = _packaged(templates, nesting, prefix, name, url, application=application)
+    if CATALOG not in templates:
+        return uploads
+    products = product_templates(name, {filename: load(templates[filename], filename) for filename in application})
+    published = {filename: render_data(document) for filename, document in products.templates.items()}
+    keys = {upload.key for upload in uploads}  # a product template the same as its nested one is uploaded once
+    return [upload for upload in _packaged(published, nesting, prefix, name, url, label=PRODUCT_LABEL)
+            if upload.key not in keys] + uploads
+
+
+PRODUCT_LABEL = "product {}"  # how a product's template is named in what publish reports
+
+
+def _packaged(templates: Mapping[str, bytes], nesting: Mapping[str, Mapping[str, str]], prefix: str, name: str,
+              url: Callable[[str], str], *, application: list[str] | None = None, label: str = "{}") -> list[Upload]:
+    """`templates` keyed and packaged, the root last. `application`: the files the root's release id covers."""
+    covered = application if application is not None else list(templates)
+    keys = artifact_keys(prefix, name, {filename: templates[filename] for filename in covered})
     done: dict[str, Upload] = {}
 
     def visit(filename: str, trail: tuple[str, ...]) -> Upload:
@@ -145,7 +165,7 @@ def package(files: Mapping[str, bytes], prefix: str, name: str, url: Callable[[s
                 data["Resources"][logical_id]["Properties"]["TemplateURL"] = url(visit(child, (*trail, filename)).key)
             body = render_data(data)
         key = keys.get(filename) or child_key(prefix, name, filename, templates[filename])
-        done[filename] = Upload(filename, key, body)
+        done[filename] = Upload(label.format(filename), key, body)
         return done[filename]
 
     for filename in sorted(templates, key=lambda filename: (filename == ROOT, filename)):

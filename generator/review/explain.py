@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.blueprint.existing_network import explanation as network_explanation
 from generator.blueprint.model import Blueprint, Strict
 from generator.cfn.density import SOURCE, TABLE_DATE, density
 from generator.words import counted
@@ -103,6 +104,9 @@ def as_text(blueprint: Blueprint, source: str) -> str:
         mark = "  (resolved)" if default.resolved else ""
         lines.append(f"{default.path} = {show(default.value)}{mark}")
         lines.append(f"    {default.why}")
+    network_lines = network_explanation(blueprint)  # an existing VPC: what is trusted, what deploy checks
+    if network_lines:
+        lines += ["", "Existing network:", *(f"    {line}" for line in network_lines)]
     density_lines = hosts(blueprint)
     if density_lines:
         lines += ["", "EC2 hosts:", *(f"    {line}" for line in density_lines)]
@@ -111,5 +115,5 @@ def as_text(blueprint: Blueprint, source: str) -> str:
 
 def as_json(blueprint: Blueprint, source: str) -> str:
     found = [{"path": d.path, "value": d.value, "resolved": d.resolved, "why": d.why} for d in defaults(blueprint)]
-    return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found, "hosts": hosts(blueprint)},
-                      indent=2) + "\n"
+    return json.dumps({"blueprint": source, "name": blueprint.name, "defaults": found, "hosts": hosts(blueprint),
+                       "existing_network": network_explanation(blueprint)}, indent=2) + "\n"

@@ -11,6 +11,7 @@ from troposphere import Template
 
 from generator.blueprint.model import Blueprint
 from generator.cfn.stackfiles import ROOT
+from generator.stacks.existing_network import declare_network, network_parameters
 from generator.stacks.registry import CHILDREN
 from generator.stacks.root import Child, build_root
 from generator.stacks.sources import check_sources
@@ -31,7 +32,7 @@ def build_children(blueprint: Blueprint) -> list[Child]:
 def build_templates(blueprint: Blueprint) -> dict[str, Template]:
     """File name -> template, the root first. Every resource carries its blueprint source."""
     children = build_children(blueprint)
-    templates = {ROOT: build_root(blueprint, children)}
+    templates = {ROOT: declare_network(build_root(blueprint, children, network_parameters(blueprint)), blueprint)}
     templates.update({child.filename: child.template for child in children})
     for filename, template in templates.items():
         check_sources(filename, template)

@@ -18,10 +18,13 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, iam, serv
 from generator.blueprint.model import Blueprint, Catalog
 from generator.cfn.artifacts import child_key, content_id, release_id, root_key
 from generator.cfn.ids import logical_id
+from generator.cfn.render import render_data
 from generator.cfn.stackfiles import CATALOG, ROOT
+from generator.stacks.catalog_roles import add_product_roles
 from generator.stacks.common import apply_tags, new_template
 from generator.stacks.iam import POLICY_VERSION, service_role
 from generator.stacks.launch_role import grants_any_resource, launch_statements
+from generator.stacks.products import parameter_path, product_templates
 from generator.stacks.registry import CATALOG_STACK, KINDS
 from generator.stacks.scanner import skip_scanner_checks
 from generator.stacks.sources import check_sources, from_blueprint
@@ -32,10 +35,9 @@ BUCKET = "TemplateBucket"
 PREFIX = "TemplatePrefix"
 
 
-def build_catalog(blueprint: Blueprint, documents: Mapping[str, dict[str, Any]],
-                  templates: Mapping[str, bytes]) -> Template:
-    """`documents` and `templates`: the application's templates (root.yaml and its children), as data and as
-    the bytes `blueprint publish` uploads, by file name."""
+def build_catalog(blueprint: Blueprint, documents: Mapping[str, dict[str, Any]]) -> Template:
+    """`documents`: the application's templates (root.yaml and its children), as data, by file name. The
+    products are made from them (generator/stacks/products.py), as `blueprint publish` makes them."""
     catalog = blueprint.catalog
     assert catalog is not None
     template = new_template(blueprint, f"Service Catalog portfolio {catalog.portfolio!r}")
@@ -51,12 +53,12 @@ def build_catalog(blueprint: Blueprint, documents: Mapping[str, dict[str, Any]],
         "ParameterLabels": {BUCKET: {"default": "Template bucket"}, PREFIX: {"default": "Key prefix"}},
     }})
     with from_blueprint(template, CATALOG_STACK.source()):  # all of catalog.yaml is the catalog block's
-        _add_portfolio(template, blueprint, catalog, documents, templates)
+        _add_portfolio(template, blueprint, catalog, documents)
     return check_sources(CATALOG, apply_tags(template, blueprint))
 
 
 def _add_portfolio(template: Template, blueprint: Blueprint, catalog: Catalog,
-                   documents: Mapping[str, dict[str, Any]], templates: Mapping[str, bytes]) -> None:
+                   documents: Mapping[str, dict[str, Any]]) -> None:
     portfolio = template.add_resource(servicecatalog.Portfolio(
         "Portfolio", DisplayName=catalog.portfolio, ProviderName=catalog.owner,
         Description=blueprint.description or f"Approved stacks of the {blueprint.name} application",
@@ -65,10 +67,14 @@ def _add_portfolio(template: Template, blueprint: Blueprint, catalog: Catalog,
         template.add_resource(servicecatalog.PortfolioPrincipalAssociation(
             f"PortfolioPrincipal{index}", PortfolioId=Ref(portfolio), PrincipalARN=principal, PrincipalType="IAM",
         ))
-    types = sorted({resource["Type"] for document in documents.values()
+    # The products are the application's templates without their IAM resources, which this stack makes.
+    products = product_templates(blueprint.name, documents)
+    passed = add_product_roles(template, products)
+    types = sorted({resource["Type"] for document in products.templates.values()
                     for resource in (document.get("Resources") or {}).values()})
-    role = None if catalog.local_role_name else _launch_role(template, blueprint, types)
-    for product_id, (name, description, key, artifact) in _products(blueprint, templates).items():
+    role = None if catalog.local_role_name else _launch_role(template, blueprint, types, passed)
+    published = {filename: render_data(document) for filename, document in products.templates.items()}
+    for product_id, (name, description, key, artifact) in _products(blueprint, published).items():
         product = template.add_resource(servicecatalog.CloudFormationProduct(
             product_id,
             Name=name,  # required by Service Catalog; shown to the people who launch it
@@ -102,6 +108,8 @@ def _products(blueprint: Blueprint, templates: Mapping[str, bytes]) -> dict[str,
         assert product is not None, f"{kind.file} is offered in catalog.yaml but has no product in the registry"
         for service in (list(blueprint.services) if kind.per_service else [None]):
             filename = kind.filename(service)
+            if filename not in templates:  # a piece this blueprint has none of (network.yaml on an existing VPC)
+                continue
             if filename == ROOT:  # the packaged root: keyed by the whole set, so any change gives a new one
                 key, artifact = root_key("", blueprint.name, templates), release_id(templates)
             else:
@@ -114,15 +122,19 @@ def _products(blueprint: Blueprint, templates: Mapping[str, bytes]) -> dict[str,
     return products
 
 
-def _launch_role(template: Template, blueprint: Blueprint, types: list[str]) -> iam.Role:
+def _launch_role(template: Template, blueprint: Blueprint, types: list[str],
+                 passed: dict[str, list[GetAtt]]) -> iam.Role:
     role = service_role(template, "LaunchRole", "servicecatalog.amazonaws.com",
                         f"Launches the {blueprint.name} products: exactly what their resources need")
     names = []
-    for index, statements in enumerate(launch_statements(types, BUCKET), start=1):
-        policy = template.add_resource(skip_scanner_checks(iam.ManagedPolicy(
+    documents = launch_statements(types, BUCKET, passed, parameter_path(blueprint.name))
+    for index, statements in enumerate(documents, start=1):
+        policy = template.add_resource(iam.ManagedPolicy(
             f"LaunchPolicy{index}", Description=f"Launching {blueprint.name} products, part {index}",
             PolicyDocument={"Version": POLICY_VERSION, "Statement": statements},
-        ), *(("CKV_AWS_111",) if grants_any_resource(statements) else ())))
+        ))
+        if grants_any_resource(statements):  # the one skip left on the launch role, with its reason
+            skip_scanner_checks(policy, "CKV_AWS_111")
         names.append(Ref(policy))
     role.ManagedPolicyArns = names
     return role

@@ -44,6 +44,8 @@ def apply_tags(template: Template, blueprint: Blueprint) -> Template:
             continue
         if isinstance(resource, autoscaling.AutoScalingGroup):
             _tag_auto_scaling_group(resource, blueprint.tags)
+        elif resource.props["Tags"][0] is dict:  # a few types (SSM parameters) take tags as a plain map
+            resource.properties["Tags"] = {**blueprint.tags, **resource.properties.get("Tags", {})}
         else:
             resource.properties["Tags"] = _merge(blueprint.tags, resource.properties.get("Tags"))
     return template

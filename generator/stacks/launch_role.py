@@ -4,20 +4,21 @@ CloudFormation's resource provider schemas (shipped with cfn-lint) list, for eve
 IAM actions its create, read, update and delete handlers call. The launch role gets exactly the union
 of those for the types in the product templates, plus what launching itself needs (nested stacks, the
 templates in S3, AMI parameters in SSM). A schema's wildcard (`ec2:Describe*`) is expanded to the
-named actions awacs knows, so no action carries a `*`. `iam:PassRole` may pass roles only to the
-services the templates hand them to.
+named actions awacs knows, so no action carries a `*`. The products make no IAM resource (the portfolio
+stack does), so the role may only pass those roles, and only to the services the templates hand them to.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
 from awacs.aws import Action, Allow, Condition, Statement, StringEquals
-from troposphere import Sub
+from troposphere import GetAtt, Sub
 
 from generator.cfn.iam_data import services
+from generator.cfn.ids import logical_id
 
 HANDLERS = ("create", "read", "update", "delete")
 # What launching a product needs beyond its resources' own handlers.
@@ -28,8 +29,6 @@ LAUNCH_ACTIONS = (
     "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet",
     "cloudformation:TagResource", "cloudformation:UntagResource",
 )
-PASSED_TO = ("ecs-tasks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com",
-             "application-autoscaling.amazonaws.com", "ecs.amazonaws.com")
 MAX_POLICY_CHARACTERS = 5_500  # a managed policy may hold 6,144 characters; keep room for the JSON around
 
 
@@ -84,28 +83,43 @@ def launch_actions(resource_types: Iterable[str]) -> list[str]:
     return sorted(action for action in actions if is_iam_action(action))
 
 
-def launch_statements(resource_types: Iterable[str], bucket_parameter: str) -> list[list[Statement]]:
+def launch_statements(resource_types: Iterable[str], bucket_parameter: str,
+                      passed_roles: Mapping[str, Sequence[GetAtt]], parameter_path: str) -> list[list[Statement]]:
     """Policy documents' statements, split so each fits a managed policy.
 
-    Every action is scoped as tightly as its resources' names allow. IAM and S3 resources get names
-    CloudFormation makes from the stack's name, and Service Catalog names every stack it launches
-    `SC-<account>-pp-<id>` (nested stacks and their resources start the same way), so roles, instance
-    profiles and buckets are limited to that prefix: the role cannot touch any other role or bucket in
-    the account, so it cannot give itself or anyone else more. Other actions are limited to this
-    account's and region's resources of their service (their ARN formats come from the IAM data cfn-lint
-    ships). Only actions AWS grants on no resource ARN at all keep `*`, in statements of their own."""
+    Every action is scoped as tightly as its resources' names allow. The products create no IAM
+    resource (generator/stacks/products.py): `iam:PassRole` is granted on exactly the catalog's roles
+    (`passed_roles`: service -> the roles that trust it), each only to that service, and the roles'
+    ARNs are read from the catalog's SSM parameters under `parameter_path`; no action can create,
+    attach or write a policy. Buckets get names CloudFormation makes from the stack's name, and Service
+    Catalog names every stack it launches `SC-<account>-pp-<id>` (nested stacks start the same way), so
+    S3 is limited to that prefix. Other actions are limited to this account's and region's resources
+    of their service (their ARN formats come from the IAM data cfn-lint ships). Only actions AWS grants
+    on no resource ARN at all keep `*`, in statements of their own."""
     documents: list[list[Statement]] = [[
         Statement(Sid="ReadPublishedTemplates", Effect=Allow, Action=[Action("s3", "GetObject")],
                   Resource=[Sub(f"arn:${{AWS::Partition}}:s3:::${{{bucket_parameter}}}/*")]),
         Statement(Sid="ReadPublicAmiParameters", Effect=Allow, Action=[Action("ssm", "GetParameters")],
                   Resource=[Sub("arn:${AWS::Partition}:ssm:${AWS::Region}::parameter/aws/service/*")]),
-        Statement(Sid="PassLaunchedRolesToTheirServices", Effect=Allow, Action=[Action("iam", "PassRole")],
-                  Resource=[Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{LAUNCHED_NAMES}")],
-                  Condition=Condition(StringEquals("iam:PassedToService", list(PASSED_TO)))),
+        Statement(Sid="ReadCatalogRoleParameters", Effect=Allow, Action=[Action("ssm", "GetParameters")],
+                  Resource=[Sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
+                                f"{parameter_path}*")]),
     ]]
+    for service, roles in sorted(passed_roles.items()):  # each role only to the one service it trusts
+        documents[0].append(Statement(
+            Sid=f"PassCatalogRolesTo{logical_id(service.split('.')[0])}", Effect=Allow,
+            Action=[Action("iam", "PassRole")], Resource=list(roles),
+            Condition=Condition(StringEquals("iam:PassedToService", service))))
     by_scope: dict[str, list[str]] = {}
     for action in launch_actions(resource_types):
         by_scope.setdefault(_scope(action), []).append(action)
+    iam_actions = by_scope.pop(IAM, [])
+    if iam_actions:  # what resource handlers do with the roles passed to them (read them, link their service)
+        documents[0].append(Statement(
+            Sid="ReadCatalogRolesAndLinkServices", Effect=Allow,
+            Action=[Action(*action.split(":", 1)) for action in iam_actions],
+            Resource=[*(role for _, roles in sorted(passed_roles.items()) for role in roles),
+                      Sub(SERVICE_LINKED_ROLES)]))
     unscoped = by_scope.pop(ANY_RESOURCE, [])
     for scopes in (sorted(by_scope), [ANY_RESOURCE] if unscoped else []):  # `*` in documents of its own
         chunk: list[Statement] = []
@@ -123,18 +137,19 @@ def launch_statements(resource_types: Iterable[str], bucket_parameter: str) -> l
     return documents
 
 
-# What Service Catalog names a launched stack, and CloudFormation the resources it names after it
-# (bucket names are the same in lower case; the account id has no letters).
-LAUNCHED_NAMES = "SC-${AWS::AccountId}-pp-*"
+# What Service Catalog names a launched stack (`SC-<account>-pp-<id>`), and CloudFormation the buckets it
+# names after it: in lower case (the account id has no letters).
 LAUNCHED_BUCKETS = "sc-${AWS::AccountId}-pp-*"
 ANY_RESOURCE = "*"
-# Resources CloudFormation names after the launched stack: IAM's and S3's, whose names are the only handle.
+# Resources CloudFormation names after the launched stack, whose names are the only handle: S3's.
 NAMED_AFTER_THE_STACK = {
-    "iam": ("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + LAUNCHED_NAMES,
-            "arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/" + LAUNCHED_NAMES,
-            "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/" + LAUNCHED_NAMES),
     "s3": ("arn:${AWS::Partition}:s3:::" + LAUNCHED_BUCKETS, "arn:${AWS::Partition}:s3:::" + LAUNCHED_BUCKETS + "/*"),
 }
+# IAM's actions left (the products create no IAM resource: resource handlers read the roles passed to them
+# and create their service's service-linked role) go on the catalog's roles and on AWS's service-linked
+# roles, which trust only their service and hold only AWS's policy: making one grants nobody anything.
+IAM = "iam"
+SERVICE_LINKED_ROLES = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*"
 
 
 def _scope(action: str) -> str:
@@ -142,7 +157,7 @@ def _scope(action: str) -> str:
     and region's ARNs of the service (space-separated prefixes), or `*` where AWS has no resource-level
     permission for it."""
     service, _, name = action.partition(":")
-    if service in NAMED_AFTER_THE_STACK:
+    if service in NAMED_AFTER_THE_STACK or service == IAM:
         return service
     formats = _arn_formats(service, name)
     if not formats:

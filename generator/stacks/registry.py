@@ -18,6 +18,7 @@ from generator.cfn.ids import logical_id
 from generator.cfn.stackfiles import CATALOG, CATALOG_PIECES, ROOT, SERVICE_FILE, template_kind
 from generator.stacks.access import build_access, needs_access_stack
 from generator.stacks.cluster import build_cluster
+from generator.stacks.existing_network import build_access_logs, is_imported, needs_access_logs_stack
 from generator.stacks.network import build_network
 from generator.stacks.parameters import (
     LOAD_BALANCER_SECURITY_GROUP,
@@ -116,7 +117,10 @@ ROOT_STACK = StackKind(ROOT, "name", product=Product(
     "whole application", lambda blueprint, _: f"{blueprint.description or blueprint.name}: network, cluster, "
     "operator access and every service, as one stack", logical_id="ApplicationProduct"))
 NETWORK = StackKind("network.yaml", "network", build_network, product=Product(
-    "network", lambda blueprint, _: "VPC with public and private subnets per AZ, NAT, flow logs"))
+    "network", lambda blueprint, _: "VPC with public and private subnets per AZ, NAT, flow logs"),
+    instances=lambda blueprint: [] if is_imported(blueprint) else [None])  # none on an existing VPC
+ACCESS_LOGS = StackKind("access-logs.yaml", "network.vpc_id", build_access_logs,  # network.yaml's bucket, on its own
+                        instances=lambda blueprint: [None] if needs_access_logs_stack(blueprint) else [])
 CLUSTER = StackKind("cluster.yaml", "cluster", build_cluster, product=Product(
     "ECS cluster", lambda blueprint, _: "ECS cluster with its EC2 hosts and/or Fargate capacity"))
 ACCESS = StackKind("access.yaml", "access", build_access,
@@ -125,7 +129,8 @@ SERVICE = StackKind(SERVICE_FILE, "services.{service}", build_service, instances
                     wiring=_service_wiring, provides=False, product=Product("service {service}", _describe_service))
 CATALOG_STACK = StackKind(CATALOG, "catalog")  # built by the pipeline after the others: it addresses their bytes
 
-KINDS: tuple[StackKind, ...] = (ROOT_STACK, NETWORK, CLUSTER, ACCESS, SERVICE, CATALOG_STACK)  # nesting order
+# In nesting order.
+KINDS: tuple[StackKind, ...] = (ROOT_STACK, NETWORK, ACCESS_LOGS, CLUSTER, ACCESS, SERVICE, CATALOG_STACK)
 CHILDREN = tuple(kind for kind in KINDS if kind.build is not None)  # what root.yaml nests, in this order
 
 

@@ -35,7 +35,9 @@ class WiringError(Exception):
     """A child needs a value no sibling provides: a bug in a stack builder, not in the blueprint."""
 
 
-def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
+def build_root(blueprint: Blueprint, children: list[Child], given: Mapping[str, Parameter] | None = None) -> Template:
+    """`given`: root parameters standing for what the blueprint names outside the set (an existing VPC's
+    ids), each declared when some child takes a parameter of its name that no sibling provides."""
     template = new_template(blueprint, blueprint.description or "root stack nesting the application's stacks")
     providers: dict[str, str] = {}
     root_parameters: dict[str, Parameter] = {}
@@ -50,6 +52,9 @@ def build_root(blueprint: Blueprint, children: list[Child]) -> Template:
             elif name in providers:
                 parameters[name] = GetAtt(providers[name], f"Outputs.{name}")
                 depends.add(providers[name])
+            elif given and name in given:
+                root_parameters.setdefault(name, given[name])
+                parameters[name] = Ref(name)
             elif "Default" in parameter.properties:
                 root_parameters.setdefault(name, _pass_through(parameter))
                 parameters[name] = Ref(name)

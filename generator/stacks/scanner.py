@@ -24,8 +24,8 @@ ALLOWED_SKIPS: dict[str, str] = {
                   "into itself.",
     "CKV_AWS_111": "Only the launch role's actions that AWS grants on no resource ARN at all (they accept only "
                    "`*`, such as application-autoscaling:RegisterScalableTarget or logs:PutResourcePolicy) are "
-                   "in this policy; every other action is limited to launched stacks' names or to this "
-                   "account and region.",
+                   "in this policy, and none of them is an IAM action; every other action is limited to the "
+                   "catalog's own roles, launched stacks' buckets or this account and region.",
     "CKV_AWS_145": "Load balancer access logs can only be delivered to buckets encrypted with S3-managed keys "
                    "(SSE-S3), which this bucket uses.",
     "CKV_AWS_27": "The queue is encrypted at rest with SQS-managed keys (SqsManagedSseEnabled, SSE-SQS), which this "

@@ -42,6 +42,7 @@ from generator.stacks.parameters import (
     VPC_ID,
     callee_security_group,
 )
+from generator.stacks.rollout import Rollout, add_rollout, deployment_configuration
 from generator.stacks.scaling import add_scaling
 from generator.stacks.security import allow_in, allow_out, security_group
 from generator.stacks.sources import from_blueprint
@@ -98,6 +99,7 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
 
     target_group = listener = None
     load_balancer = None
+    rollout = Rollout()
     if service.has_load_balancer:
         with from_blueprint(template, f"{key}.expose"):
             load_balancer, target_group, listener, group = add_load_balancer(template, blueprint, name,
@@ -108,6 +110,7 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
         if service.reachable_from:
             with from_blueprint(template, f"{key}.reachable_from"):
                 admit_networks(template, name, service, group)
+        rollout = add_rollout(template, name, service, load_balancer, target_group, listener, group)
     for callee in service.talks_to:
         if tasks_group is not None:  # a bridge caller's path is opened by its callee, above
             with from_blueprint(template, f"{key}.talks_to"):
@@ -117,7 +120,7 @@ def build_service(blueprint: Blueprint, name: str) -> Template:
     with from_blueprint(template, key):  # the tasks and the ECS service are what the service block is
         task_definition = add_task_definition(template, name, service, on_fargate, awsvpc)
         ecs_service = _add_ecs_service(template, name, service, on_fargate, task_definition, target_group,
-                                       listener, tasks_group)
+                                       listener, tasks_group, rollout)
     if service.scaling is not None:
         with from_blueprint(template, f"{key}.scaling"):
             add_scaling(template, service, ecs_service, load_balancer, target_group, f"{key}.scaling")
@@ -154,16 +157,14 @@ def _add_call_path(template: Template, name: str, callee: str, callee_service: S
 
 def _add_ecs_service(template: Template, name: str, service: Service, on_fargate: bool,
                      task_definition: ecs.TaskDefinition, target_group: elb.TargetGroup | None,
-                     listener: elb.Listener | None, tasks_group: ec2.SecurityGroup | None) -> ecs.Service:
+                     listener: elb.Listener | None, tasks_group: ec2.SecurityGroup | None,
+                     rollout: Rollout) -> ecs.Service:
     ecs_service = ecs.Service(
         "Service",
         Cluster=Ref(CLUSTER_NAME),
         TaskDefinition=Ref(task_definition),
         DesiredCount=service.resolved_count,
-        DeploymentConfiguration=ecs.DeploymentConfiguration(
-            DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
-            MaximumPercent=200, MinimumHealthyPercent=100,
-        ),
+        DeploymentConfiguration=deployment_configuration(service, rollout),
         EnableECSManagedTags=True,
         PropagateTags="SERVICE",
         EnableExecuteCommand=service.exec,
@@ -189,6 +190,7 @@ def _add_ecs_service(template: Template, name: str, service: Service, on_fargate
         assert service.port is not None  # a load balancer means a port (the loader's rule)
         ecs_service.LoadBalancers = [ecs.LoadBalancer(
             ContainerName=name, ContainerPort=service.port, TargetGroupArn=Ref(target_group),
+            **({"AdvancedConfiguration": rollout.advanced} if rollout.advanced else {}),
         )]
         ecs_service.HealthCheckGracePeriodSeconds = service.resolved_health_check.grace_seconds
         ecs_service.DependsOn = [listener.title]

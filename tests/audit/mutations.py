@@ -33,7 +33,7 @@ CORPUS = HERE / "corpus"
 HAND_WRITTEN = HERE / "templates"
 BLUEPRINTS = HERE / "blueprints"
 EXAMPLE = REPO / "output" / "photos"
-CLEAN_SETS = ("photos", "fargate", "mixed", "bridge", "storefront")
+CLEAN_SETS = ("photos", "fargate", "mixed", "bridge", "storefront", "rollout")
 STOREFRONT = REPO / "output" / "storefront"
 
 

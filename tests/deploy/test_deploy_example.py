@@ -40,6 +40,7 @@ ALLOWED_UNMODELLED = frozenset({
     "AWS::ECS::ClusterCapacityProviderAssociations",
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::CloudWatch::Alarm",  # the rollback alarms of each service with a load balancer (docs/deployments.md)
 })
 
 FARGATE_SINGLE_NAT = """\

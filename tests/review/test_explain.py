@@ -81,7 +81,8 @@ def test_each_block_says_which_defaults_follow_other_keys() -> None:
     assert blueprint.services["worker"].resolved_defaults(blueprint) == {
         "expose": "none", "launch_type": "ec2", "count": 3}
     assert [(path, d.value) for path, d in found.items() if d.resolved and path.startswith("services.worker.")] == [
-        ("services.worker.expose", "none"), ("services.worker.launch_type", "ec2"), ("services.worker.count", 3)]
+        ("services.worker.expose", "none"), ("services.worker.launch_type", "ec2"), ("services.worker.count", 3),
+        ("services.worker.deployment.alarms", False)]  # no load balancer, no alarms (docs/deployments.md)
     assert found["services.web.allowed_cidrs"].resolved and not found["services.worker.allowed_cidrs"].resolved
     assert (found["services.web.cpu"].value, found["services.web.cpu"].resolved) == (256, False)
     assert (found["cluster.fargate"].value, found["cluster.fargate"].resolved) == (False, True)

@@ -12,6 +12,8 @@ from generator.cfn.artifacts import artifact_keys, child_key, content_id
 from generator.cfn.render import render_data
 from generator.pipeline import build, documents
 from generator.stacks.catalog import CATALOG
+from generator.stacks.launch_role import SERVICE_LINKED_ROLES
+from generator.stacks.products import product_templates
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -58,8 +60,8 @@ def test_products_cover_the_application_and_its_pieces(shop: dict[str, dict]) ->
 
 
 def test_every_product_loads_the_key_publish_uploads(shop: dict[str, dict]) -> None:
-    templates = {name: render_data(data) for name, data in shop.items() if name != CATALOG}
-    keys = artifact_keys("", "shop", templates)
+    products = product_templates("shop", {name: data for name, data in shop.items() if name != CATALOG})
+    keys = artifact_keys("", "shop", {name: render_data(data) for name, data in products.templates.items()})
     expected = {
         "ApplicationProduct": keys["root.yaml"], "NetworkProduct": keys["network.yaml"],
         "ClusterProduct": keys["cluster.yaml"], "WebServiceProduct": keys["service-web.yaml"],
@@ -111,26 +113,37 @@ def test_launch_role_trusts_service_catalog_and_names_every_action(shop: dict[st
                for statement in policy["Properties"]["PolicyDocument"]["Statement"]
                for action in statement["Action"]]
     assert actions and not [a for a in actions if "*" in a]
-    # The resources the products create are covered: a VPC, an ECS service, a nested stack, a role.
-    for needed in ("ec2:CreateVpc", "ecs:CreateService", "cloudformation:CreateStack", "iam:CreateRole",
+    # The resources the products create are covered: a VPC, an ECS service, a nested stack; roles are passed.
+    for needed in ("ec2:CreateVpc", "ecs:CreateService", "cloudformation:CreateStack",
                    "elasticloadbalancing:CreateLoadBalancer", "s3:GetObject", "iam:PassRole"):
         assert needed in actions
+    # The products make no IAM resource, so the role can make, attach or write no role or policy.
+    assert not [a for a in actions if a.startswith("iam:") and a not in ("iam:PassRole", "iam:GetRole",
+                                                                         "iam:CreateServiceLinkedRole")]
     assert len(role["ManagedPolicyArns"]) == len(_resources(catalog, "AWS::IAM::ManagedPolicy"))
 
 
-def test_pass_role_goes_only_to_the_services_that_use_roles(shop: dict[str, dict]) -> None:
-    statements = [s for p in _resources(shop[CATALOG], "AWS::IAM::ManagedPolicy").values()
-                  for s in p["Properties"]["PolicyDocument"]["Statement"] if "iam:PassRole" in s["Action"]]
-    (statement,) = statements
-    assert set(statement["Condition"]["StringEquals"]["iam:PassedToService"]) == {
-        "ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com",
-        "application-autoscaling.amazonaws.com"}  # as docs/catalog.md promises
+def test_pass_role_passes_exactly_the_catalog_s_roles_each_to_the_service_it_trusts(shop: dict[str, dict]) -> None:
+    catalog = shop[CATALOG]
+    roles = {name: role for name, role in _resources(catalog, "AWS::IAM::Role").items() if name != "LaunchRole"}
+    passed = {}
+    for _, statement in _launch_statements(catalog):
+        if "iam:PassRole" in statement["Action"]:
+            assert statement["Action"] == ["iam:PassRole"]
+            service = statement["Condition"]["StringEquals"]["iam:PassedToService"]
+            for resource in statement["Resource"]:
+                passed[resource["Fn::GetAtt"][0]] = service  # never a pattern: each role by its own ARN
+    trusted = {name: role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+               for name, role in roles.items()}
+    assert passed == trusted
+    assert set(trusted.values()) == {"ecs-tasks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
 
 
 def test_a_local_role_name_replaces_the_generated_role() -> None:
     docs = _documents(CATALOG_BLUEPRINT + "  local_role_name: SCLaunchRole\n")
     catalog = docs[CATALOG]
-    assert not _resources(catalog, "AWS::IAM::Role")
+    assert "LaunchRole" not in catalog["Resources"] and not _resources(catalog, "AWS::IAM::ManagedPolicy")
+    assert _resources(catalog, "AWS::IAM::Role")  # the products' roles are still the portfolio stack's
     for entry in _resources(catalog, "AWS::ServiceCatalog::LaunchRoleConstraint").values():
         assert entry["Properties"]["LocalRoleName"] == "SCLaunchRole"
         assert "RoleArn" not in entry["Properties"]
@@ -164,24 +177,33 @@ def test_the_catalog_limit_the_loader_enforces_is_the_builder_s() -> None:
     """`rules.catalog_fits_one_template` counts what build_catalog adds; the largest catalog it lets
     through stays within CloudFormation's quotas, and one more service is refused before building."""
     from generator.blueprint import BlueprintErrors
-    from generator.blueprint.rules import LAUNCH_ROLE_RESOURCES, MAX_TEMPLATE_RESOURCES, RESOURCES_PER_PRODUCT
+    from generator.blueprint.rules import (
+        LAUNCH_ROLE_RESOURCES,
+        MAX_TEMPLATE_RESOURCES,
+        RESOURCES_PER_PRODUCT,
+        ROLE_RESOURCES_PER_SERVICE,
+        SHARED_ROLE_RESOURCES,
+    )
     from generator.checks.quotas import MAX_OUTPUTS
 
     def blueprint(services: int) -> str:
         body = "".join(f"  s{i}: {{image: nginx, port: 80}}\n" for i in range(services))
         return f"name: shop\ncatalog: {{portfolio: P, owner: O}}\nservices:\n{body}"
 
-    largest = (MAX_TEMPLATE_RESOURCES - 1 - LAUNCH_ROLE_RESOURCES) // RESOURCES_PER_PRODUCT - 3
+    largest = (MAX_TEMPLATE_RESOURCES - 1 - LAUNCH_ROLE_RESOURCES - SHARED_ROLE_RESOURCES - RESOURCES_PER_PRODUCT * 3) \
+        // (RESOURCES_PER_PRODUCT + ROLE_RESOURCES_PER_SERVICE)
     catalog = _documents(blueprint(largest))[CATALOG]
     assert len(catalog["Resources"]) <= MAX_TEMPLATE_RESOURCES and len(catalog["Outputs"]) <= MAX_OUTPUTS
-    role = [r for r in catalog["Resources"].values() if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")]
-    assert 0 < len(role) <= LAUNCH_ROLE_RESOURCES
+    role = [r for r in catalog["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert 0 < len(role) + 1 <= LAUNCH_ROLE_RESOURCES
+    made = [r for r in catalog["Resources"].values() if r["Type"] in ("AWS::IAM::Role", "AWS::SSM::Parameter")]
+    assert len(made) - 1 <= ROLE_RESOURCES_PER_SERVICE * largest + SHARED_ROLE_RESOURCES
     # The role for every resource type the committed blueprints make (bastion, VPN, EC2 hosts, ...) fits too.
     from generator.stacks.launch_role import launch_statements
 
     types = {resource["Type"] for path in sorted((REPOSITORY / "blueprints").glob("*.yaml"))
              for document in documents(load_blueprint(path)).values() for resource in document["Resources"].values()}
-    assert 1 + len(launch_statements(sorted(types), "Bucket")) <= LAUNCH_ROLE_RESOURCES
+    assert 1 + len(launch_statements(sorted(types), "Bucket", {}, "/shop/catalog/")) <= LAUNCH_ROLE_RESOURCES
     with pytest.raises(BlueprintErrors, match="catalog: needs up to"):
         _documents(blueprint(largest + 1))
 
@@ -191,15 +213,24 @@ def _launch_statements(catalog: dict) -> list[tuple[str, dict]]:
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
 
 
-def test_the_launch_role_writes_only_the_roles_and_buckets_of_launched_stacks(shop: dict[str, dict]) -> None:
-    """Not account-admin: IAM and S3 actions reach only what Service Catalog launches (SC-<account>-pp-*)."""
-    for _, statement in _launch_statements(shop[CATALOG]):
+def test_the_launch_role_reaches_only_the_catalog_s_roles_and_launched_buckets(shop: dict[str, dict]) -> None:
+    """Not account-admin: S3 actions reach only the buckets Service Catalog launches (sc-<account>-pp-*), IAM
+    actions only the catalog's own roles (by ARN) and AWS's service-linked roles."""
+    catalog = shop[CATALOG]
+    roles = set(_resources(catalog, "AWS::IAM::Role")) - {"LaunchRole"}
+    for _, statement in _launch_statements(catalog):
         services = {action.split(":")[0] for action in statement["Action"]}
         if services & {"iam", "s3"} and statement["Sid"] != "ReadPublishedTemplates":
             assert services <= {"iam"} or services <= {"s3"}, statement["Sid"]
-            arns = [resource["Fn::Sub"] for resource in statement["Resource"]]
-            prefix = ":s3:::sc-${AWS::AccountId}-pp-*" if services == {"s3"} else "/SC-${AWS::AccountId}-pp-*"
-            assert arns and all(prefix in arn for arn in arns), (statement["Sid"], arns)
+            resources = statement["Resource"]
+            assert resources, statement["Sid"]
+            for resource in resources:
+                if services == {"s3"}:
+                    assert ":s3:::sc-${AWS::AccountId}-pp-*" in resource["Fn::Sub"], statement["Sid"]
+                elif "Fn::GetAtt" in resource:
+                    assert resource["Fn::GetAtt"][0] in roles and resource["Fn::GetAtt"][1] == "Arn"
+                else:
+                    assert resource == {"Fn::Sub": SERVICE_LINKED_ROLES}, statement["Sid"]
 
 
 def test_only_actions_without_resource_level_permissions_are_granted_on_everything(shop: dict[str, dict]) -> None:

@@ -183,6 +183,12 @@ error; `blueprint build` always treats it as an error, since its own templates m
 
 - **Parameters from outside the set** are judged as above. A subnet parameter is judged by its name:
   containing `Public` it is public, containing `Private` it is private, otherwise it cannot be verified.
+  One declaration is trusted over the name: a root built on an existing VPC (`network.vpc_id`) states in
+  its Metadata (`EcsBlueprint::ExistingNetwork`) which parameters hold the subnets the blueprint declares
+  private and public, and which holds the VPC's block; the audit takes those subnets (and every value
+  the parameters may take) as declared, says so in SEC1401 warnings with what it cannot see (the VPC's
+  routes and flow logs), and `blueprint deploy` checks the routes before it creates anything
+  ([docs/existing-vpc.md](existing-vpc.md)).
   A security-group parameter is trusted as a peer (a load balancer sending to `!Ref HostSecurityGroup`
   passes SEC302).
 - **Conditions are not evaluated**: both branches of every `Fn::If` count, even if the condition can

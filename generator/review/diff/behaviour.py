@@ -20,6 +20,7 @@ from generator.review.diff.model import (
     ROLLING_SERVICE_PROPERTIES,
     TASK_DEFINITION,
 )
+from generator.review.diff.shifting import shifted_service
 from generator.review.diff.values import Segment
 
 
@@ -86,7 +87,8 @@ def _known_behaviour(resource_type: str, path: tuple[Segment, ...], effect: str,
     if resource_type == TASK_DEFINITION and effect == REPLACEMENT:
         return INTERRUPTION, NEW_REVISION
     if resource_type == "AWS::ECS::Service" and top in ROLLING_SERVICE_PROPERTIES and effect == IN_PLACE:
-        return INTERRUPTION, "new deployment: the service replaces its tasks, a few at a time"
+        return shifted_service(resource) or (INTERRUPTION, "new deployment: the service replaces its tasks, a few "
+                                             "at a time")
     if resource_type == "AWS::AutoScaling::AutoScalingGroup" and top in ROLLING_GROUP_PROPERTIES:
         policy = resource.get("UpdatePolicy") or {}
         if (policy.get("AutoScalingReplacingUpdate") or {}).get("WillReplace") in (True, "true"):

@@ -49,6 +49,7 @@ from generator.review.diff.model import (
     StackDiff,
 )
 from generator.review.diff.reading import read_side
+from generator.review.diff.shifting import note_shifted_revisions
 from generator.review.diff.values import (
     Segment,
     resource_type,
@@ -168,6 +169,7 @@ def _diff_stack(file: str, base: dict[str, Any] | None, head: dict[str, Any] | N
     for rid in removed:
         if rid not in renames:
             stack.resources.append(ResourceChange(file, rid, resource_type(old[rid]), REMOVED, source_of(old[rid])))
+    note_shifted_revisions(stack, new)
     stack.warnings = _collisions(old, new, [r.logical_id for r in stack.resources if r.action in (ADDED, RENAMED)],
                                  [r.renamed_from or r.logical_id for r in stack.resources
                                   if r.action in (REMOVED, RENAMED)])

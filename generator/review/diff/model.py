@@ -13,7 +13,8 @@ BUCKETS = (*EFFECTS, ADDED, REMOVED)  # the summary's columns, in the order a re
 FAIL_ON = ("replacement", "may-replace", "removal", "any")
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
-NEW_REVISION = "new task definition revision: the service rolls its tasks onto it"
+REVISION = "new task definition revision"  # the words `renews` knows a new revision by
+NEW_REVISION = f"{REVISION}: the service rolls its tasks onto it"
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 NAMED_SECTIONS = ("Parameters", "Mappings", "Conditions", "Outputs")  # compared by name, entry by entry
 ATTRIBUTES = ("Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "CreationPolicy", "UpdatePolicy")
@@ -183,4 +184,4 @@ class Diff:
 
 def renews(resource_type: str, effect: str, reason: str) -> bool:
     """Whether an update gives the resource a new physical ID (what references it then changes too)."""
-    return effect == REPLACEMENT or (resource_type == TASK_DEFINITION and reason.startswith(NEW_REVISION))
+    return effect == REPLACEMENT or (resource_type == TASK_DEFINITION and reason.startswith(REVISION))
