@@ -15,6 +15,8 @@ from troposphere import elasticloadbalancingv2 as elb
 from generator.blueprint.model import Service
 from generator.stacks.sources import record_source
 
+CERTIFICATE = "Certificate"
+
 
 def listener_certificate(template: Template, name: str, service: Service) -> str | Ref:
     """The ARN of the certificate the HTTPS listener serves, requesting one for the domain if none is named."""
@@ -22,10 +24,12 @@ def listener_certificate(template: Template, name: str, service: Service) -> str
     assert https is not None  # called for services that serve HTTPS only
     if https.certificate_arn is not None:
         return https.certificate_arn
+    if CERTIFICATE in template.resources:  # requested once, served by every HTTPS listener of the service
+        return Ref(template.resources[CERTIFICATE])
     domain = service.domain
     assert domain is not None  # the loader's rule: HTTPS without a certificate ARN needs a domain
     certificate = template.add_resource(record_source(certificatemanager.Certificate(
-        "Certificate",
+        CERTIFICATE,
         DomainName=domain.name,
         ValidationMethod="DNS",
         DomainValidationOptions=[certificatemanager.DomainValidationOption(

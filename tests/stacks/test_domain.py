@@ -182,3 +182,26 @@ def test_a_new_domain_name_replaces_the_certificate_in_the_diff() -> None:
     assert certificate.effect == REPLACEMENT
     assert any(c.path == "/DomainName" and c.effect == REPLACEMENT for c in certificate.changes)
     assert result.fails(["replacement"])
+
+
+BLUE_GREEN = f"""\
+    name: shop
+    services:
+      api:
+        image: nginx
+        port: 8080
+        reachable_from: [192.168.0.0/16]
+        domain: {{name: api.example.com, hosted_zone_id: {ZONE}}}
+        deployment: {{strategy: blue-green}}
+    """
+
+
+def test_a_traffic_shifting_deployments_test_listener_serves_the_same_requested_certificate(tmp_path: Path) -> None:
+    template = build(BLUE_GREEN)["service-api.yaml"]
+    assert len(resources(template, "AWS::CertificateManager::Certificate")) == 1
+    found = listeners(template)
+    assert set(found) == {443, 8443}
+    for port in (443, 8443):
+        assert found[port]["Protocol"] == "HTTPS"
+        assert found[port]["Certificates"] == [{"CertificateArn": {"Ref": "Certificate"}}]
+    assert lint_blueprint(BLUE_GREEN, tmp_path) == []
