@@ -41,7 +41,7 @@ services:
 """
 # Declared types moto 5.2.5 creates nothing for, in these stacks.
 ALLOWED_UNMODELLED = frozenset({"AWS::EC2::SecurityGroupEgress", "AWS::S3::BucketPolicy",
-                                "AWS::ECS::ClusterCapacityProviderAssociations"})
+                                "AWS::ECS::ClusterCapacityProviderAssociations", "AWS::CloudWatch::Alarm"})
 
 
 @pytest.fixture(scope="module")
