@@ -14,6 +14,7 @@ from generator.blueprint.catalogue_environments import ENVIRONMENT_EXAMPLES
 from generator.blueprint.catalogue_examples import ACM, MINIMAL, Example, services
 from generator.blueprint.catalogue_network import EXISTING_NETWORK
 from generator.blueprint.catalogue_rules import RULES
+from generator.blueprint.domain_examples import DOMAIN_EXAMPLES, DOMAINS_ABOUT
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
@@ -228,6 +229,7 @@ SECTIONS = [
     ("Jobs, architectures and Spot", "Scheduled jobs' schedules and time zones (`generator/blueprint/schedules.py`), "
      "and the rules on jobs, architectures and Spot capacity (`job_rules.py`, `capacity_rules.py`).",
      catalogue_jobs.MODEL + catalogue_jobs.RULES),
+    ("Domains", DOMAINS_ABOUT, [Example(*example) for example in DOMAIN_EXAMPLES]),
 ]
 EXAMPLES = [example for _, _, examples in SECTIONS for example in examples]
 

@@ -79,7 +79,7 @@ class Deployment(Strict):
         "its traffic to the new revision before production traffic moves. Not 80 or 443. It admits only the "
         "networks the service already names, never the internet: a public service's `allowed_cidrs` short of "
         "/8 or wider (none with the default 0.0.0.0/0), an internal service's `reachable_from`; callers "
-        f"(`talks_to`) use production only. Default {TEST_PORT_HTTPS} with `https` (HTTPS, the same "
+        f"(`talks_to`) use production only. Default {TEST_PORT_HTTPS} with `https` or a `domain` (HTTPS, the same "
         f"certificate), else {TEST_PORT_HTTP}.",
     )
     alarms: bool | None = Field(
@@ -127,7 +127,7 @@ class Deployment(Strict):
             return None
         if self.test_port is not None:
             return self.test_port
-        return TEST_PORT_HTTPS if service.https else TEST_PORT_HTTP
+        return TEST_PORT_HTTPS if service.serves_https else TEST_PORT_HTTP  # `https`, or a `domain`
 
     def resolved_alarms(self, service: Service) -> bool:
         return self.alarms if self.alarms is not None else service.has_load_balancer

@@ -14,7 +14,8 @@ from generator.blueprint.annotations import Meaning
 from generator.blueprint.errors import KeyPath
 
 if TYPE_CHECKING:
-    from generator.blueprint.model import Blueprint, Network
+    from generator.blueprint.infrastructure import Network
+    from generator.blueprint.model import Blueprint
 
 # EC2 ids are the prefix and 8 (older resources) or 17 lower-case hex digits.
 VPC_ID_PATTERN = r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$"

@@ -18,7 +18,8 @@ from generator.blueprint.strict import Strict
 from generator.blueprint.types import EnvName, Image, KmsKeyArn, SecretArn
 
 if TYPE_CHECKING:
-    from generator.blueprint.model import Blueprint, Cluster
+    from generator.blueprint.infrastructure import Cluster
+    from generator.blueprint.model import Blueprint
 
 Schedule = Annotated[str, AfterValidator(check_schedule)]
 TimeZone = Annotated[str, AfterValidator(check_timezone)]

@@ -10,25 +10,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr
 
-from generator.blueprint import existing_network
 from generator.blueprint.capacity import (
     ARCHITECTURE_DESCRIPTION,
-    ECS_AMIS,
-    HOST_ARCHITECTURE_DESCRIPTION,
     SERVICE_SPOT_DESCRIPTION,
     Architecture,
-    Spot,
     task_architecture,
 )
 from generator.blueprint.deployment import DEPLOYMENT_DESCRIPTION, Deployment
+from generator.blueprint.domain import DOMAIN_DESCRIPTION, Domain, generated_certificate_in_words
 from generator.blueprint.environment import ENVIRONMENTS_DESCRIPTION, Environment, Target
-from generator.blueprint.existing_network import (
-    PRIVATE_SUBNETS_DESCRIPTION,
-    PUBLIC_SUBNETS_DESCRIPTION,
-    VPC_ID_DESCRIPTION,
-    SubnetIds,
-    VpcId,
-)
+from generator.blueprint.infrastructure import Access, Cluster, Network
 from generator.blueprint.jobs import JOBS_DESCRIPTION, Job
 from generator.blueprint.logs import Logs
 from generator.blueprint.messaging import (
@@ -44,167 +35,20 @@ from generator.blueprint.strict import Strict
 from generator.blueprint.traffic import EGRESS_DESCRIPTION, REACHABLE_FROM_DESCRIPTION, Egress, ReachSource
 from generator.blueprint.types import (
     AcmArn,
-    Ami,
-    AzName,
-    Cidr,
-    Endpoint,
     EnvName,
     HealthPath,
     Image,
-    InstanceType,
-    KeyName,
     KmsKeyArn,
     Name,
     PrincipalArn,
     RoleName,
     SecretArn,
     SourceCidr,
-    SshCidr,
     TagKey,
     TagValue,
     TlsPolicy,
 )
 from generator.cfn.descriptions import MAX_DESCRIPTION_BYTES, description_room
-
-
-class Network(Strict):
-    cidr: Cidr = Field(
-        "10.0.0.0/16",
-        description="IPv4 block of the VPC, /16 to /24. Default 10.0.0.0/16: room for every subnet "
-        "layout this tool carves. The private subnets take the first half, the public ones the third "
-        "quarter, the last quarter stays free.",
-    )
-    availability_zones: Annotated[int, Field(ge=2, le=6)] | Annotated[
-        list[AzName], Field(min_length=2, max_length=6)
-    ] = Field(
-        2,
-        description="How many AZs (2..6, picked in order with Fn::GetAZs), or a list of 2..6 AZ names. "
-        "Default 2: the fewest that survive an AZ outage.",
-    )
-    nat_gateways: Literal["per-az", "single", "none"] = Field(
-        "per-az",
-        description="NAT gateways for outbound traffic from private subnets. Default per-az: an AZ "
-        "outage does not cut the others off. `single` saves cost; `none` needs VPC endpoints.",
-    )
-    flow_logs: bool = Field(True, description="VPC flow logs to CloudWatch Logs. Default on (SPEC 5.9).")
-    endpoints: list[Endpoint] = Field(
-        default_factory=list,
-        description="VPC endpoints to create: s3 (gateway), ecr, logs, ecs, ssm, ssmmessages, ec2messages, "
-        "secretsmanager, sts, kms (interface). Default none: NAT gateways carry that traffic. With "
-        "`nat_gateways: none` the build asks for every endpoint the blueprint's features use: s3, ecr, ecs "
-        "and logs always; secretsmanager and/or ssm for `secrets` (by their ARNs); ssm, ssmmessages and "
-        "ec2messages for `exec` or Session Manager on hosts (`access.ssm`); kms for a customer KMS key.",
-    )
-    vpc_id: VpcId | None = Field(None, description=VPC_ID_DESCRIPTION)
-    private_subnets: SubnetIds | None = Field(None, description=PRIVATE_SUBNETS_DESCRIPTION)
-    public_subnets: SubnetIds | None = Field(None, description=PUBLIC_SUBNETS_DESCRIPTION)
-
-    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
-        return existing_network.resolved_defaults(self)
-
-
-class Instances(Strict):
-    type: InstanceType = Field(
-        "t3.medium", description="EC2 instance type of the hosts. Default t3.medium: 2 vCPU, 4 GiB."
-    )
-    min: Annotated[int, Field(ge=0, le=1000)] = Field(
-        1, description="Fewest hosts in the auto scaling group. Default 1."
-    )
-    max: Annotated[int, Field(ge=1, le=1000)] = Field(
-        4, description="Most hosts; ECS managed scaling adds hosts up to this. Default 4."
-    )
-    volume_gb: Annotated[int, Field(ge=30, le=16384)] = Field(
-        30, description="Encrypted gp3 root volume in GiB. Default 30, the ECS-optimized AMI's minimum."
-    )
-    ami: Ami | None = Field(
-        None,
-        description="SSM parameter name of the AMI, or a fixed ami-id. Default: the current ECS-optimized Amazon "
-        f"Linux 2023 AMI of the hosts' architecture, resolved at deploy time ({ECS_AMIS['x86_64']}, or "
-        f"{ECS_AMIS['arm64']} for arm64).",
-    )
-    architecture: Architecture = Field("x86_64", description=HOST_ARCHITECTURE_DESCRIPTION)
-    spot: Spot | None = Field(
-        None, description="A Spot share of the hosts over several instance types (a mixed-instances policy). "
-        "Default none: every host on-demand, of `type`.",
-    )
-    key_name: KeyName | None = Field(
-        None,
-        description="EC2 key pair for SSH through the bastion. Default none: use SSM Session Manager.",
-    )
-    network_mode: Literal["awsvpc", "bridge"] = Field(
-        "awsvpc",
-        description="How tasks on the hosts are networked. Default awsvpc: every task gets its own network "
-        "interface in a private subnet and its service's own security group, which admits only the "
-        "service's load balancer (as on Fargate); the host group admits nothing from load balancers. Each "
-        "task takes one of the host's network interfaces, so a host runs as many tasks as its type has "
-        "interfaces to spare (t3.medium: 2), or many more with ECS's awsvpcTrunking account setting on a "
-        "type that supports it (`blueprint explain` shows the figures). `bridge`: containers share the "
-        "host's interface and group, which admits every EC2 service's load balancer on the dynamic port "
-        "range (32768-60999): denser on small types, but any container on the hosts can reach every "
-        "internal load balancer an EC2 service calls, all EC2 services share one egress policy, and the "
-        "host group's 60-rule quota caps a cluster at about 60 load-balanced EC2 services.",
-    )
-
-    @property
-    def resolved_ami(self) -> str:
-        return self.ami or ECS_AMIS[self.architecture]
-
-    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
-        return {"ami": self.resolved_ami}
-
-
-class Cluster(Strict):
-    instances: Instances | None = Field(
-        None, description="EC2 capacity (host-based ECS). Omit for a Fargate-only cluster."
-    )
-    fargate: bool | None = Field(
-        None,
-        description="Also offer FARGATE and FARGATE_SPOT capacity. Default: true when `instances` is "
-        "absent, else false.",
-    )
-    container_insights: bool = Field(True, description="CloudWatch Container Insights. Default on.")
-
-    @property
-    def offers_fargate(self) -> bool:
-        return self.fargate if self.fargate is not None else self.instances is None
-
-    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
-        return {"fargate": self.offers_fargate}
-
-
-class Bastion(Strict):
-    allowed_cidrs: Annotated[list[SshCidr], Field(min_length=1, max_length=50)] = Field(
-        description="Networks that may open SSH (TCP 22) to the bastion. Required; the whole "
-        "internet is refused. Used only with a `key_name`: a bastion without a key pair opens no port.",
-    )
-    instance_type: InstanceType = Field(
-        "t3.micro", description="Bastion instance type. Default t3.micro: a jump box needs little."
-    )
-    key_name: KeyName | None = Field(
-        None, description="EC2 key pair of the bastion. Default none: reach it through SSM (`access.ssm`, "
-        "which it then needs), with no inbound port.",
-    )
-
-
-class Vpn(Strict):
-    client_cidr: Cidr = Field(
-        description="Addresses handed to VPN clients, /12 to /22; must not overlap the VPC."
-    )
-    server_certificate_arn: AcmArn = Field(
-        description="ACM certificate of the VPN endpoint."
-    )
-    client_certificate_arn: AcmArn = Field(
-        description="ACM certificate of the root CA that signs client certificates (mutual TLS)."
-    )
-
-
-class Access(Strict):
-    ssm: bool = Field(
-        True,
-        description="SSM Session Manager on hosts and bastion: a shell with no inbound port. Default on.",
-    )
-    bastion: Bastion | None = Field(None, description="SSH jump box in a public subnet. Default none.")
-    vpn: Vpn | None = Field(None, description="AWS Client VPN endpoint into the VPC. Default none.")
 
 
 class Scaling(Strict):
@@ -234,14 +78,21 @@ class HealthCheck(Strict):
 
 
 class Https(Strict):
-    certificate_arn: AcmArn = Field(
-        description="ACM certificate for the HTTPS listener."
+    certificate_arn: AcmArn | None = Field(
+        None, description="ACM certificate for the HTTPS listener. Required without a `domain`; with one, "
+        "default: a certificate the stack requests from ACM for the domain, validated through its zone.",
     )
     ssl_policy: TlsPolicy = Field(
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
         description="TLS policy of the HTTPS listener; TLS 1.2 or newer only. Default "
         "ELBSecurityPolicy-TLS13-1-2-2021-06, AWS's recommended policy.",
     )
+
+    def resolved_defaults(self, blueprint: Blueprint) -> dict[str, Any]:
+        owner = next((s for s in blueprint.services.values() if s.https is self), None)
+        if self.certificate_arn is None and owner is not None and owner.domain is not None:
+            return {"certificate_arn": generated_certificate_in_words(owner.domain)}
+        return {}
 
 
 class Service(Strict):
@@ -271,8 +122,10 @@ class Service(Strict):
         None, description="Load balancer health check. Default path / with a 60 s grace period."
     )
     https: Https | None = Field(
-        None, description="HTTPS listener on 443, with HTTP 80 redirecting to it. Default: HTTP 80 only."
+        None, description="HTTPS listener on 443, with HTTP 80 redirecting to it (public services). Default: "
+        "HTTP 80 only, or HTTPS with a certificate the stack requests when the service has a `domain`.",
     )
+    domain: Domain | None = Field(None, description=DOMAIN_DESCRIPTION)
     allowed_cidrs: Annotated[list[SourceCidr], Field(min_length=1, max_length=50)] | None = Field(
         None,
         description="Who may reach a public ALB. Default [0.0.0.0/0]: a public service is for everyone. "
@@ -296,7 +149,8 @@ class Service(Strict):
         default_factory=list,
         description="Internal services this one may call through their ALB; the container gets each callee's URL "
         "as `<CALLEE>_URL` (`images` -> `IMAGES_URL`, `image-store` -> `IMAGE_STORE_URL`): "
-        "`http://LOAD-BALANCER-DNS:80`, or `https://...:443` when the callee has `https`. Default none.",
+        "`http://LOAD-BALANCER-DNS:80`, `https://LOAD-BALANCER-DNS:443` when the callee has `https`, or "
+        "`https://DOMAIN` when it has a `domain`. Default none.",
     )
     secrets_kms_key: KmsKeyArn | None = Field(
         None, description="The customer managed KMS key the service's `secrets` are encrypted with: the execution "
@@ -333,6 +187,15 @@ class Service(Strict):
     @property
     def has_load_balancer(self) -> bool:
         return self.resolved_expose != "none"
+
+    @property
+    def serves_https(self) -> bool:
+        """HTTPS on 443: a certificate named, or one the stack requests for the domain."""
+        return self.https is not None or self.domain is not None
+
+    @property
+    def resolved_https(self) -> Https | None:
+        return self.https or (Https() if self.domain is not None else None)
 
     @property
     def callee_variables(self) -> dict[str, str]:
@@ -380,6 +243,8 @@ class Service(Strict):
             resolved["allowed_cidrs"] = self.resolved_allowed_cidrs
         if self.has_load_balancer:  # a worker has no health check to default
             resolved["health_check"] = self.resolved_health_check
+        if self.https is None and self.domain is not None:  # a domain implies HTTPS
+            resolved["https"] = {**Https().model_dump(), "certificate_arn": generated_certificate_in_words(self.domain)}
         return resolved
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from generator.blueprint.capacity_rules import RULES as CAPACITY_RULES
 from generator.blueprint.deployment_rules import DEPLOYMENT_RULES
+from generator.blueprint.domain import DOMAIN_RULES
 from generator.blueprint.errors import KeyPath
 from generator.blueprint.existing_network import existing_network_keys, is_imported
 from generator.blueprint.job_rules import RULES as JOB_RULES
@@ -164,8 +165,9 @@ def task_definition_texts(blueprint: Blueprint, name: str) -> dict[KeyPath, int]
         parts[(*here, "environment", key)] = size({"name": key, "value": value})
     for key, arn in service.secrets.items():
         parts[(*here, "secrets", key)] = size({"name": key, "valueFrom": arn})
-    for index, variable in enumerate(service.callee_variables.values()):  # each URL as long as one gets
-        url = f"https://{'x' * MAX_LOAD_BALANCER_DNS}:443"
+    for index, (callee, variable) in enumerate(service.callee_variables.items()):  # each URL as long as one gets
+        domain = blueprint.services[callee].domain if callee in blueprint.services else None
+        url = domain.url if domain is not None else f"https://{'x' * MAX_LOAD_BALANCER_DNS}:443"
         parts[(*here, "talks_to", index)] = size({"name": variable, "value": url})
     for index, variable in enumerate(messaging_variables(service.publishes, service.queue)):  # as long as one gets
         at = (*here, "queue") if variable == QUEUE_VARIABLE else (*here, "publishes", index)
@@ -477,6 +479,7 @@ RULES: tuple[Rule, ...] = (
     queue_on_worker,
     backlog_has_queue,
     messaging_variables_free,
+    *DOMAIN_RULES,
     task_definition_size,
     catalog_fits_one_template,
     *DEPLOYMENT_RULES,

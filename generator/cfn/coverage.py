@@ -62,7 +62,10 @@ INERT = {
     "AWS::S3::Bucket": "stores objects; no compute, no path into the VPC",
     "AWS::S3::BucketPolicy": "grants access to stored objects; no compute, no path into the VPC",
     "AWS::ECR::Repository": "stores images", "AWS::DynamoDB::Table": "stores items",
-    "AWS::CertificateManager::Certificate": "a certificate", "AWS::Route53::RecordSet": "a name, no path",
+    "AWS::CertificateManager::Certificate": "a certificate for a listener the audit reads (SEC903 judges its "
+                                            "TLS policy, SEC301 its ports); it runs nothing and opens no path",
+    "AWS::Route53::RecordSet": "a DNS name for an address; who may connect is judged on the security groups "
+                               "behind it, which the audit reads",
     "AWS::Route53::HostedZone": "a namespace", "AWS::ServiceDiscovery::PrivateDnsNamespace": "a namespace",
     "AWS::ServiceDiscovery::Service": "names tasks the audit reads",
     "AWS::CloudFormation::WaitCondition": "waits", "AWS::CloudFormation::WaitConditionHandle": "waits",

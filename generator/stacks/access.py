@@ -13,7 +13,8 @@ from __future__ import annotations
 from troposphere import GetAtt, Output, Parameter, Ref, Select, Template, autoscaling, ec2
 from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
-from generator.blueprint.model import Bastion, Blueprint, Vpn
+from generator.blueprint.infrastructure import Bastion, Vpn
+from generator.blueprint.model import Blueprint
 from generator.stacks.common import apply_tags, log_group, new_template, tags_with_name
 from generator.stacks.console import make_console_friendly
 from generator.stacks.iam import instance_profile, service_role

@@ -12,7 +12,7 @@ from math import gcd
 
 from troposphere import GetAtt, Ref, autoscaling, ec2, ecs
 
-from generator.blueprint.model import Instances
+from generator.blueprint.infrastructure import Instances
 
 SPOT_ALLOCATION = "price-capacity-optimized"  # AWS's recommendation: the deepest pools at a low price
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, autoscaling, ec2, ecs
 from troposphere.policies import AutoScalingRollingUpdate, UpdatePolicy
 
-from generator.blueprint.model import Blueprint, Instances
+from generator.blueprint.infrastructure import Instances
+from generator.blueprint.model import Blueprint
 from generator.stacks.capacity import mixed_instances_policy
 from generator.stacks.common import ANYWHERE, apply_tags, new_template
 from generator.stacks.console import make_console_friendly

@@ -14,6 +14,7 @@ from generator.blueprint.model import Blueprint, Service, callee_variable
 from generator.blueprint.traffic import VPN
 from generator.cfn.ids import logical_id
 from generator.stacks.cluster import DYNAMIC_HOST_PORTS
+from generator.stacks.domain import add_alias_record, listener_certificate
 from generator.stacks.parameters import (
     ACCESS_LOG_BUCKET,
     HOST_SECURITY_GROUP,
@@ -34,7 +35,7 @@ HTTP, HTTPS = 80, 443
 
 def listener_port(service: Service) -> int:
     """The port callers and clients use: 443 with a certificate, else 80."""
-    return HTTPS if service.https else HTTP
+    return HTTPS if service.serves_https else HTTP
 
 
 def add_load_balancer(
@@ -61,10 +62,10 @@ def add_load_balancer(
         Ref(VPC_ID),
     )
     if public:
-        ports = [HTTPS, HTTP] if service.https else [HTTP]
+        ports = [HTTPS, HTTP] if service.serves_https else [HTTP]
         for index, cidr in enumerate(service.resolved_allowed_cidrs, start=1):
             for port in ports:
-                why = "redirect to HTTPS" if service.https and port == HTTP else "clients"
+                why = "redirect to HTTPS" if service.serves_https and port == HTTP else "clients"
                 rule = allow_in(template, f"LoadBalancerPort{port}FromNetwork{index}", group, port,
                                 f"Port {port} ({why}) from {cidr}", cidr=cidr)
                 record_source(rule, f"services.{name}.allowed_cidrs")
@@ -119,13 +120,14 @@ def add_load_balancer(
         ],
     ))
     forward = [elb.Action(Type="forward", TargetGroupArn=Ref(target_group))]
-    if service.https:
+    https = service.resolved_https
+    if https is not None:
         listener = template.add_resource(record_source(elb.Listener(
             "HttpsListener", LoadBalancerArn=Ref(load_balancer), Port=HTTPS, Protocol="HTTPS",
-            SslPolicy=service.https.ssl_policy,
-            Certificates=[elb.Certificate(CertificateArn=service.https.certificate_arn)],
+            SslPolicy=https.ssl_policy,
+            Certificates=[elb.Certificate(CertificateArn=listener_certificate(template, name, service))],
             DefaultActions=forward,
-        ), f"services.{name}.https"))
+        ), f"services.{name}." + ("https" if service.https else "domain")))
         if public:
             # The same logical ID as the forwarding listener a service without a certificate has, so
             # adding HTTPS updates the port-80 listener in place (a new one would clash on the port).
@@ -139,13 +141,17 @@ def add_load_balancer(
             "HttpListener", LoadBalancerArn=Ref(load_balancer), Port=HTTP, Protocol="HTTP", DefaultActions=forward,
         ), "CKV_AWS_2", "CKV_AWS_103"))
 
-    scheme = "https" if service.https else "http"
+    add_alias_record(template, name, service, load_balancer)
+    scheme = "https" if service.serves_https else "http"
+    # A domain is the name callers and clients use; the load balancer's own name needs its port spelled out.
+    url = service.domain.url if service.domain else Join("", [
+        f"{scheme}://", GetAtt(load_balancer, "DNSName"), f":{listener_port(service)}"])
     template.add_output([
         Output("LoadBalancerDnsName", Description=f"DNS name of the {name} load balancer",
                Value=GetAtt(load_balancer, "DNSName")),
         Output(SERVICE_URL, Description=f"URL of {name}" + ("" if public else
                                                           f" (its callers' {callee_variable(name)})"),
-               Value=Join("", [f"{scheme}://", GetAtt(load_balancer, "DNSName"), f":{listener_port(service)}"])),
+               Value=url),
         Output(LOAD_BALANCER_SECURITY_GROUP, Description=f"Security group of the {name} load balancer",
                Value=GetAtt(group, "GroupId")),
     ])

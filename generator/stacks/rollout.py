@@ -28,6 +28,7 @@ from generator.blueprint.model import Service
 from generator.blueprint.service_rules import BROAD
 from generator.blueprint.traffic import VPN
 from generator.cfn.ids import logical_id
+from generator.stacks.domain import listener_certificate
 from generator.stacks.iam import service_role, statement
 from generator.stacks.parameters import VPN_SECURITY_GROUP
 from generator.stacks.scanner import skip_scanner_checks
@@ -122,11 +123,13 @@ def _test_listener(template: Template, name: str, service: Service, load_balance
     """The production listener's twin on the test port: HTTPS with the same certificate and policy, or HTTP."""
     port = service.deployment.resolved_test_port(service)
     forward = [elb.Action(Type="forward", TargetGroupArn=Ref(primary))]
-    if service.https:
+    https = service.resolved_https  # a `domain` serves HTTPS too, on the certificate it brings or requests
+    if https is not None:
         return template.add_resource(elb.Listener(
             "TestListener", LoadBalancerArn=Ref(load_balancer), Port=port, Protocol="HTTPS",
-            SslPolicy=service.https.ssl_policy,
-            Certificates=[elb.Certificate(CertificateArn=service.https.certificate_arn)], DefaultActions=forward,
+            SslPolicy=https.ssl_policy,
+            Certificates=[elb.Certificate(CertificateArn=listener_certificate(template, name, service))],
+            DefaultActions=forward,
         ))
     return template.add_resource(skip_scanner_checks(elb.Listener(
         "TestListener", LoadBalancerArn=Ref(load_balancer), Port=port, Protocol="HTTP", DefaultActions=forward,

@@ -42,6 +42,10 @@ POOLS = [ipaddress.IPv4Network("10.0.0.0/8"), ipaddress.IPv4Network("172.16.0.0/
          ipaddress.IPv4Network("192.168.0.0/16")]
 
 names = st.from_regex(NAME_PATTERN, fullmatch=True)
+# Domain names of at most 50 characters, so that with the service's label in front ACM still takes them (64).
+domain_names = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?){0,2}\.[a-z]{2,6}",
+                             fullmatch=True)
+zone_ids = st.from_regex(r"Z[A-Z0-9]{1,32}", fullmatch=True)
 # `true`/`false` as names are refused (rules.boolean_key_names: a cfn-lint quirk), so never drawn here.
 env_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True).filter(
     lambda name: name.lower() not in BOOLEAN_WORDS)
@@ -186,10 +190,14 @@ def service(draw: st.DrawFn, *, callees: list[str], launch_types: list[str], pri
         if draw(st.booleans()):
             path = draw(st.from_regex(r"/[\x21-\x7e]{0,40}", fullmatch=True).filter(lambda path: "${" not in path))
             block["health_check"] = {"path": path, "grace_seconds": draw(st.integers(0, 3600))}
+        if draw(st.booleans()):  # valid_blueprints makes each name its service's own
+            block["domain"] = {"name": draw(domain_names), "hosted_zone_id": draw(zone_ids)}
         if draw(st.booleans()):
             block["https"] = {"certificate_arn": acm_arn(draw)}
             if draw(st.booleans()):
                 block["https"]["ssl_policy"] = draw(st.sampled_from(TLS_POLICIES))
+            if "domain" in block and draw(st.booleans()):  # with a domain the stack requests the certificate
+                del block["https"]["certificate_arn"]
     if expose == "public" and draw(st.booleans()):
         block["allowed_cidrs"] = draw(st.lists(source_cidr(internet=True), min_size=1, max_size=4,
                                                unique=True))
@@ -266,6 +274,8 @@ def valid_blueprints(draw: st.DrawFn) -> dict[str, Any]:
                                       private_images_only=private_images_only, expose=expose))
         if expose == "internal":
             internal.append(name)
+        if "domain" in services[name]:  # one service per name: its index as the first label
+            services[name]["domain"]["name"] = f"s{len(services)}.{services[name]['domain']['name']}"
     order = draw(st.permutations(list(services)))  # blueprint order need not be call order
     blueprint["services"] = {name: services[name] for name in order}
     if private_images_only:  # without NAT, each feature's AWS API needs its endpoint too
