@@ -135,12 +135,12 @@ def test_an_unwritable_output_exits_2(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "cannot write" in capsys.readouterr().err
 
 
-@pytest.mark.skip(reason="the shop workspace writes issue 19/20 keys (jobs, queue, publishes, domain, architecture, "
-                  "environments): turn on once those branches are merged")
 def test_the_one_of_each_workspace_builds_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, lines = run(WORKSPACES / "shop", tmp_path / "shop.yaml")
     assert (status, lines) == (0, [])
     capsys.readouterr()
     assert main(["build", str(tmp_path / "shop.yaml"), "-o", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr()
-    assert "warning" not in printed.out + printed.err
+    # The one warning allowed: dev imports its VPC, whose routes the audit takes on the blueprint's word (SEC1401).
+    warnings = [line for line in (printed.out + printed.err).splitlines() if ": warning: " in line]
+    assert warnings and all(" SEC1401 " in line and "/shop-dev/" in line for line in warnings)
