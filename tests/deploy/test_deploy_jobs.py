@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from generator.blueprint.jobs import TIMER_IMAGE
+from generator.emulator.patches import moto_models
 from generator.pipeline import build
 
-from .harness import Deployment, MotoCloud, declared_vs_created, deploy, moto_models
+from .harness import Deployment, MotoCloud, declared_vs_created, deploy
 
 JOBS = """\
 name: reports
@@ -31,7 +32,7 @@ jobs:
     retries: 2
   hourly: {image: public.ecr.aws/docker/library/python:3.12, schedule: rate(1 hour), architecture: arm64}
 """
-UNMODELLED = {"AWS::Scheduler::Schedule", "AWS::EC2::SecurityGroupEgress",
+UNMODELLED = {"AWS::Scheduler::Schedule", "AWS::EC2::SecurityGroupEgress", "AWS::CloudWatch::Alarm",
               "AWS::ECS::ClusterCapacityProviderAssociations", "AWS::S3::BucketPolicy"}
 
 

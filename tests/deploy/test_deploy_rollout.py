@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from generator.emulator.patches import moto_models
 from generator.pipeline import build
 
-from .harness import Deployment, MotoCloud, deploy, moto_models
+from .harness import Deployment, MotoCloud, deploy
 
 ROLLOUT = """\
 name: rollout
