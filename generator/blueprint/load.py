@@ -105,7 +105,7 @@ def _shadowed(found: list[tuple[KeyPath, dict[str, Any]]]) -> set[KeyPath]:
 def _wrong_type_message(group: list[dict[str, Any]]) -> str:
     expected = " or ".join(dict.fromkeys(_TYPE_WORDS[error["type"]] for error in group))
     value = group[0].get("input")
-    message = f"expected {expected}, got {_describe(value)}"
+    message = f"expected {expected}, got {describe_value(value)}"
     if "a string" in expected and not isinstance(value, (dict, list, type(None))):
         message += "; put it in quotes to keep it as text"
     return message
@@ -162,7 +162,7 @@ def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> Blue
         return place(f"{value!r} is not {meaning}")
     if kind == "literal_error":
         expected = ctx.get("expected", "")
-        return place(f"{_describe(value)} is not one of {expected}")
+        return place(f"{describe_value(value)} is not one of {expected}")
     if kind == "value_error":
         return place(str(ctx["error"]))
     if kind in ("greater_than_equal", "less_than_equal"):
@@ -177,14 +177,15 @@ def _located(path: KeyPath, error: dict[str, Any], positions: Positions) -> Blue
     if kind == "string_too_short":
         if ctx["min_length"] == 1:
             return place("must not be empty")
-        return place(f"needs at least {ctx['min_length']} characters, got {_describe(value)}")
+        return place(f"needs at least {ctx['min_length']} characters, got {describe_value(value)}")
     if kind == "string_too_long":
         return place(f"is {len(value)} characters long; at most {ctx['max_length']} allowed")
     message = error["msg"].replace("Input should be", "should be").replace("Value should have", "should have")
-    return place(f"{message}, got {_describe(value)}")
+    return place(f"{message}, got {describe_value(value)}")
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A value as an error message names it: its kind, and a short quote of text (also the Copilot importer's)."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.blueprint.errors import KeyPath
+from generator.blueprint.load import describe_value as describe
 from generator.blueprint.source import MAX_BYTES, Positions, SourceError, decode, parse
 from generator.importing.report import Report
 from generator.importing.unsupported import has_deeper_reasons, reason_for
@@ -240,15 +241,3 @@ class View:
             self.leave(*keys, reason=f"expected true or false, got {describe(value)}")
             return None
         return value
-
-
-def describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the text {value[:60]!r}"
-    return f"{type(value).__name__} {value!r}"

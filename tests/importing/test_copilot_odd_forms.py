@@ -99,10 +99,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str]]] = [
      {"environment": {"A": "yes", "B": "010", "C": "1.10", "D": ""}}, []),
     ("ignored key", LBWS + "owner: team-a\n", {}, [f"{F}:5:1: left out: owner: the blueprint has no place for this "
                                                  "key (or Copilot ignores it)"]),
-    ("exec as text", LBWS + "exec: 'yes'\n", {}, [f"{F}:5:7: left out: exec: expected true or false, got the text "
+    ("exec as text", LBWS + "exec: 'yes'\n", {}, [f"{F}:5:7: left out: exec: expected true or false, got the string "
                                                   "'yes'"]),
     ("image as text", "type: Backend Service\nimage: nginx\n", {"image": "placeholder.invalid/shop/web:build-me"},
-     [f"{F}:2:8: left out: image: expected a mapping with location or build, got the text 'nginx'"]),
+     [f"{F}:2:8: left out: image: expected a mapping with location or build, got the string 'nginx'"]),
     ("duplicate key", LBWS + "cpu: 256\ncpu: 512\n", {},
      [f"{F}:6:1: left out: cpu: duplicate key (first given on line 5)"]),
     ("platform arm64 map", LBWS + "platform:\n  osfamily: linux\n  architecture: arm64\n",
