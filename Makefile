@@ -22,7 +22,7 @@ templates: $(STAMP)
 test: $(TEST_STAMP) $(SCAN_STAMP)
 	$(BIN)/ruff check generator tests
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 	$(MAKE) --no-print-directory scan
 
 lint: $(TEST_STAMP)

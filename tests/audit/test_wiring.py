@@ -173,12 +173,12 @@ def _public_slash_32s(count: int, seed: int) -> list[str]:
 
 def test_thousands_of_cidrs_are_judged_in_linear_time() -> None:
     partners = _public_slash_32s(5000, seed=1)
-    started = time.perf_counter()
+    started = time.process_time()
     assert cidrs.internet_parts(partners) == set()
     # Everything but the partners' /32s (thousands of CIDRs) is still the internet.
     assert cidrs.covers_internet([*partners, "0.0.0.0/1", "128.0.0.0/2"])
     # A generous guard, as the fuzz tests keep: the quadratic version took about 36 s for 1,000.
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
 
 
 def test_a_set_with_a_thousand_prefix_list_entries_is_audited(tmp_path: Path) -> None:
@@ -190,6 +190,6 @@ def test_a_set_with_a_thousand_prefix_list_entries_is_audited(tmp_path: Path) ->
     rule = resources["LoadBalancerPort80FromNetwork1"]["Properties"]
     rule.pop("CidrIp", None)
     rule["SourcePrefixListId"] = {"Ref": "Partners"}
-    started = time.perf_counter()
+    started = time.process_time()
     assert _rules(documents) == set()
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10

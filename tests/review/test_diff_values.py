@@ -127,11 +127,11 @@ def test_an_alias_bomb_is_refused_at_once_in_little_memory(tmp_path: Path, capsy
     plain_bucket = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
     base = write_app(tmp_path / "base", ALIAS_BOMB if side == "base" else plain_bucket)
     head = write_app(tmp_path / "head", ALIAS_BOMB if side == "head" else plain_bucket)
-    started, memory = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started, memory = time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     assert main(["diff", str(base), str(head)]) == EXIT_USAGE
 
-    assert time.monotonic() - started < 5  # well under a second alone; generous for a shared machine
+    assert time.process_time() - started < 5  # well under a second alone; generous for a shared machine
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory < 100_000  # KiB
     err = capsys.readouterr().err
     assert f"{side}/app/root.yaml" in err and "alias" in err and "Traceback" not in err
@@ -141,11 +141,11 @@ def test_aliases_within_the_budget_are_compared_as_data(tmp_path: Path, capsys: 
     small = ALIAS_BOMB.split("      f:")[0]  # 9**5 values once expanded: under the decoder's budget
     base = write_app(tmp_path / "base", small)
     head = write_app(tmp_path / "head", small.replace('"lol","lol"]', '"lol","LOL"]'))
-    started = time.monotonic()
+    started = time.process_time()
 
     assert main(["diff", str(base), str(head), "--fail-on", "any"]) == EXIT_INVALID
 
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert "Bucket AWS::S3::Bucket in-place" in capsys.readouterr().out
 
 
@@ -155,10 +155,10 @@ def test_conditions_that_refer_to_each_other_are_compared_in_linear_time() -> No
         conditions[f"C{level}"] = {"Fn::And": [{"Condition": f"C{level - 1}"}, {"Condition": f"C{level - 1}"}]}
     template = {"Conditions": conditions, "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Condition": "C59"}}}
     changed = {**template, "Conditions": {**conditions, "C0": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}}}
-    started = time.monotonic()
+    started = time.process_time()
 
     result = diff_apps({"app": {"root.yaml": template}}, {"app": {"root.yaml": changed}})
 
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     [bucket] = result.resources
     assert bucket.changes[0].path == "Condition" and "Condition C59" in bucket.changes[0].reason
