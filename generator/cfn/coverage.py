@@ -26,7 +26,7 @@ FULLY_READ = {kind: READ for kind in (
     "AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group",
     "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy",
     "AWS::IAM::GroupPolicy", "AWS::CloudFormation::Stack", "AWS::Events::Rule", "AWS::Scheduler::Schedule",
-    "AWS::Pipes::Pipe", "AWS::EC2::Volume",
+    "AWS::Pipes::Pipe", "AWS::EC2::Volume", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
 )}
 # Types that run nothing and open no network path, with the reason each may pass unread.
 INERT = {
@@ -54,7 +54,6 @@ INERT = {
     "AWS::Logs::LogGroup": "stores logs", "AWS::Logs::MetricFilter": "counts log events",
     "AWS::CloudWatch::Alarm": "watches a metric", "AWS::SNS::Topic": "a queue of messages, no compute",
     "AWS::SQS::Queue": "a queue of messages, no compute",
-    "AWS::SQS::QueuePolicy": "grants access to a queue's messages; no compute, no path into the VPC",
     "AWS::SNS::Subscription": "delivers a topic's messages to a queue, function or address; runs nothing and opens "
                               "no path into the VPC (a function it invokes is a resource of its own)",
     "AWS::KMS::Key": "a key", "AWS::KMS::Alias": "a name",

@@ -119,9 +119,21 @@ class NetworkFacts:
 
     @cached_property
     def declarations(self) -> list[tuple[str, DeclaredNetwork]]:
-        """The templates of the set that declare an existing network (a root on `network.vpc_id`)."""
-        return [(name, declared) for name, template in self.set.templates.items()
-                if (declared := declared_network(template.data)) is not None]
+        """The templates of the set that declare an existing network (a root on `network.vpc_id`), each
+        narrowed to what the trust is for: inputs from outside the set. A template another one nests is no
+        root (its parameters carry what its parent passes, which the set shows), and a declared name that is
+        not one of the root's own parameters (a subnet resource, say) is no input: both are ignored, so a
+        declaration can never make a subnet the set routes to the internet count as private."""
+        found = []
+        for name, template in self.set.templates.items():
+            declared = declared_network(template.data)
+            if declared is None or name in self.set.parents:
+                continue
+            inputs = template.parameters
+            subnets = {key: zone for key, zone in declared.subnets.items() if key in inputs}
+            cidr = declared.cidr if declared.cidr in inputs else None
+            found.append((name, replace(declared, subnets=subnets, cidr=cidr)))
+        return found
 
     @cached_property
     def _declared_zones(self) -> dict[Value, str]:
@@ -186,8 +198,8 @@ class NetworkFacts:
     def subnet_zone(self, subnet: Value) -> str:
         """public (routed to an internet gateway), private, or unknown (an outside input)."""
         declared = self._declared_zones.get(subnet)
-        if declared is not None:
-            return declared
+        if declared is not None and not (isinstance(subnet, Res) and self.set.kind(subnet) == "AWS::EC2::Subnet"):
+            return declared  # a subnet of the set is judged by its routes, whatever a declaration says
         if isinstance(subnet, Res) and self.set.kind(subnet) == "AWS::EC2::Subnet":
             public = self._subnet_tables.get(subnet, set()) & self._public_route_tables
             return "public" if public or self.set.properties(subnet).get("MapPublicIpOnLaunch") is True \

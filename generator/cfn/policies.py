@@ -1,4 +1,5 @@
-"""IAM as the audit reads it: every policy document a set grants, statement by statement, with every
+"""IAM as the audit reads it: every policy document a set grants (identities' policies, trust policies, and
+the resource policies of queues and topics), statement by statement, with every
 branch of `Fn::If` (around a document, a statement, an action or a principal), documents written as
 JSON strings (literal or `Fn::Sub` text, resolved and then parsed), and the managed policies attached.
 
@@ -28,6 +29,9 @@ WITH_POLICIES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
 POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy",
                 "AWS::IAM::GroupPolicy")
 MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+# Resource policies on the messaging a blueprint declares (topics, queues): read like the others, each
+# statement with the principal it grants to (SEC1801 judges who that is).
+RESOURCE_POLICY_TYPES = ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy")
 # AWS managed policies that grant administrator access, or the power to give oneself any, whatever
 # their names say; attached, they break "no `*` actions" as surely as writing the `*` inline.
 ADMIN_LIKE = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "SystemAdministrator",
@@ -67,6 +71,9 @@ def statements(facts: Facts) -> list[Statement]:
                     if isinstance(policy, dict):
                         found += _read(facts, ref, policy.get("PolicyDocument"), trust=False)
     for kind in POLICY_TYPES:
+        for ref, properties in templates.each(kind):
+            found += _read(facts, ref, properties.get("PolicyDocument"), trust=False)
+    for kind in RESOURCE_POLICY_TYPES:
         for ref, properties in templates.each(kind):
             found += _read(facts, ref, properties.get("PolicyDocument"), trust=False)
     for ref, properties in templates.each("AWS::IAM::Role"):

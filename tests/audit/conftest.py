@@ -10,16 +10,16 @@ import pytest
 from generator.checks.audit import Finding, audit_files
 from generator.pipeline import build
 
-from .mutations import BLUEPRINTS, EXAMPLE, HAND_WRITTEN, STOREFRONT, Mutation, apply
+from .mutations import BLUEPRINTS, EXAMPLE, HAND_WRITTEN, SHOP, STOREFRONT, Mutation, apply
 
 
 class CleanSets:
-    """photos and storefront are committed (output/); fargate and mixed are built from blueprints/ on first use
+    """photos, storefront and shop are committed (output/); fargate and mixed are built from blueprints/ on first use
     (a build runs cfn-lint, about two seconds)."""
 
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
-        self.built: dict[str, Path] = {"photos": EXAMPLE, "storefront": STOREFRONT}
+        self.built: dict[str, Path] = {"photos": EXAMPLE, "storefront": STOREFRONT, "shop": SHOP}
 
     def files(self, name: str) -> list[Path]:
         if name not in self.built:

@@ -3,7 +3,7 @@
 Each `corpus/*.yaml` names what it starts from, how it breaks it, and the findings it must produce:
 
     title: Bastion admits SSH from the whole internet
-    base: photos                  # a clean set: photos or storefront (committed), fargate, mixed or bridge
+    base: photos                  # a clean set: photos, storefront or shop (committed), fargate, mixed, bridge, rollout
     patch:                        # RFC 6902 JSON Patch, per template file of the set
       access.yaml:
         - {op: replace, path: /Resources/BastionSecurityGroupSshIn1/Properties/CidrIp, value: 0.0.0.0/0}
@@ -33,8 +33,9 @@ CORPUS = HERE / "corpus"
 HAND_WRITTEN = HERE / "templates"
 BLUEPRINTS = HERE / "blueprints"
 EXAMPLE = REPO / "output" / "photos"
-CLEAN_SETS = ("photos", "fargate", "mixed", "bridge", "storefront", "rollout")
+CLEAN_SETS = ("photos", "fargate", "mixed", "bridge", "storefront", "rollout", "shop")
 STOREFRONT = REPO / "output" / "storefront"
+SHOP = REPO / "output" / "shop"  # blueprints/shop.yaml: topics, a queue, a job, Spot, a canary
 
 
 @dataclass(frozen=True, order=True)
