@@ -266,8 +266,8 @@ class Catalog(Strict):
     )
     local_role_name: RoleName | None = Field(
         None,
-        description="Name of an existing launch role in each account (LocalRoleName). Default: a "
-        "least-privilege launch role generated from the templates.",
+        description="Name of an existing launch role in each account (LocalRoleName), used by every product. "
+        "Default: a least-privilege launch role per product generated from the templates, passing only its roles.",
     )
 
 

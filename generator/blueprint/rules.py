@@ -46,13 +46,15 @@ Rule = Callable[[Blueprint], Iterator[Problem]]
 NAT_FREE_ENDPOINTS = {"s3", "ecr", "ecs", "logs"}
 
 # What catalog.yaml holds (generator/stacks/catalog.py): a portfolio, one association per principal,
-# the launch role with its policies (at most LAUNCH_ROLE_RESOURCES of them: a test holds the builder to
-# it), and per product (cfn.stackfiles.catalog_products: the application, its pieces, each service) the
-# product, its portfolio association and its launch constraint. CloudFormation allows 500 resources per template.
+# the launch policies every launch role shares (at most LAUNCH_POLICY_RESOURCES: a test holds the builder
+# to it), and per product (cfn.stackfiles.catalog_products: the application, its pieces, each service) the
+# product, its portfolio association, its launch constraint and (unless `local_role_name`) its launch role.
+# CloudFormation allows 500 resources per template.
 # It also makes the products' IAM (generator/stacks/products.py): each service's execution and task roles with
 # their ARN parameters, and at most the flow-log role, the hosts' and the bastion's roles and profiles with theirs.
 RESOURCES_PER_PRODUCT = 3
-LAUNCH_ROLE_RESOURCES = 10
+LAUNCH_POLICY_RESOURCES = 9
+LAUNCH_ROLES_PER_PRODUCT = 1
 ROLE_RESOURCES_PER_SERVICE = 4
 SHARED_ROLE_RESOURCES = 8
 MAX_TEMPLATE_RESOURCES = 500
@@ -423,13 +425,14 @@ def catalog_fits_one_template(blueprint: Blueprint) -> Iterator[Problem]:
     if catalog is None:
         return
     products = catalog_products(len(blueprint.services))
-    resources = (1 + len(catalog.principals) + (0 if catalog.local_role_name else LAUNCH_ROLE_RESOURCES)
-                 + RESOURCES_PER_PRODUCT * products + ROLE_RESOURCES_PER_SERVICE * len(blueprint.services)
+    per_product = RESOURCES_PER_PRODUCT + (0 if catalog.local_role_name else LAUNCH_ROLES_PER_PRODUCT)
+    resources = (1 + len(catalog.principals) + (0 if catalog.local_role_name else LAUNCH_POLICY_RESOURCES)
+                 + per_product * products + ROLE_RESOURCES_PER_SERVICE * len(blueprint.services)
                  + SHARED_ROLE_RESOURCES)
     if resources > MAX_TEMPLATE_RESOURCES:
         yield ("catalog",), (
-            f"needs up to {resources} resources in catalog.yaml ({RESOURCES_PER_PRODUCT} for each of {products} "
-            f"products, the products' roles, one per principal, the portfolio and the launch role); "
+            f"needs up to {resources} resources in catalog.yaml ({per_product} for each of {products} "
+            f"products, the products' roles, one per principal, the portfolio and the launch policies); "
             f"CloudFormation allows {MAX_TEMPLATE_RESOURCES} per template: publish fewer services or principals in "
             "the catalog"
         )

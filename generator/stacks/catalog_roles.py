@@ -5,6 +5,7 @@ parameter defaults to."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -27,7 +28,13 @@ def add_product_roles(template: Template, products: Products) -> dict[str, list[
             f"{catalog_id}Parameter", Name=name, Type="String", Value=GetAtt(catalog_id, "Arn"),
             Description=f"ARN of {catalog_id}, which the products take by this parameter's name",
         ))
-    return {service: [GetAtt(name, "Arn") for name in names] for service, names in products.passed_roles().items()}
+    return passed_arns(products)
+
+
+def passed_arns(products: Products, taken: Iterable[str] | None = None) -> dict[str, list[GetAtt]]:
+    """Products.passed_roles as the ARNs of catalog.yaml's roles."""
+    return {service: [GetAtt(name, "Arn") for name in names]
+            for service, names in products.passed_roles(taken).items()}
 
 
 class _IamReader(TemplateGenerator):

@@ -5,7 +5,8 @@ IAM actions its create, read, update and delete handlers call. The launch role g
 of those for the types in the product templates, plus what launching itself needs (nested stacks, the
 templates in S3, AMI parameters in SSM). A schema's wildcard (`ec2:Describe*`) is expanded to the
 named actions awacs knows, so no action carries a `*`. The products make no IAM resource (the portfolio
-stack does), so the role may only pass those roles, and only to the services the templates hand them to.
+stack does), so a role may only pass roles, and only to the services the templates hand them to: each
+product has a launch role of its own that may pass and read only the catalog roles its own templates take.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ LAUNCH_ACTIONS = (
     "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet",
     "cloudformation:TagResource", "cloudformation:UntagResource",
 )
+PARAMETER_READS = frozenset({"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
+                             "ssm:GetParameterHistory"})
 MAX_POLICY_CHARACTERS = 5_500  # a managed policy may hold 6,144 characters; keep room for the JSON around
 
 
@@ -80,46 +83,32 @@ def launch_actions(resource_types: Iterable[str]) -> list[str]:
         for permission in _schema_permissions(resource_type):
             actions.update(expand(permission))
     actions.discard("iam:PassRole")  # granted on its own, with a condition
+    # Reading parameters too: a schema's `ssm:Get*` (the Auto Scaling group's) would otherwise reach the catalog's
+    # role parameters of every product. Launches read AWS's public AMI parameters (ReadPublicAmiParameters) and
+    # their own product's role parameters (role_statements); the products create no parameter of their own.
+    actions.difference_update(PARAMETER_READS)
     return sorted(action for action in actions if is_iam_action(action))
 
 
-def launch_statements(resource_types: Iterable[str], bucket_parameter: str,
-                      passed_roles: Mapping[str, Sequence[GetAtt]], parameter_path: str) -> list[list[Statement]]:
-    """Policy documents' statements, split so each fits a managed policy.
+def launch_statements(resource_types: Iterable[str], bucket_parameter: str) -> list[list[Statement]]:
+    """The statements every product's launch role shares, split so each document fits a managed policy.
 
-    Every action is scoped as tightly as its resources' names allow. The products create no IAM
-    resource (generator/stacks/products.py): `iam:PassRole` is granted on exactly the catalog's roles
-    (`passed_roles`: service -> the roles that trust it), each only to that service, and the roles'
-    ARNs are read from the catalog's SSM parameters under `parameter_path`; no action can create,
-    attach or write a policy. Buckets get names CloudFormation makes from the stack's name, and Service
-    Catalog names every stack it launches `SC-<account>-pp-<id>` (nested stacks start the same way), so
-    S3 is limited to that prefix. Other actions are limited to this account's and region's resources
-    of their service (their ARN formats come from the IAM data cfn-lint ships). Only actions AWS grants
-    on no resource ARN at all keep `*`, in statements of their own."""
+    Every action is scoped as tightly as its resources' names allow. IAM's actions are not here: each
+    product's launch role gets its own (`role_statements`). Buckets get names CloudFormation makes from
+    the stack's name, and Service Catalog names every stack it launches `SC-<account>-pp-<id>` (nested
+    stacks start the same way), so S3 is limited to that prefix. Other actions are limited to this
+    account's and region's resources of their service (their ARN formats come from the IAM data cfn-lint
+    ships). Only actions AWS grants on no resource ARN at all keep `*`, in statements of their own."""
     documents: list[list[Statement]] = [[
         Statement(Sid="ReadPublishedTemplates", Effect=Allow, Action=[Action("s3", "GetObject")],
                   Resource=[Sub(f"arn:${{AWS::Partition}}:s3:::${{{bucket_parameter}}}/*")]),
         Statement(Sid="ReadPublicAmiParameters", Effect=Allow, Action=[Action("ssm", "GetParameters")],
                   Resource=[Sub("arn:${AWS::Partition}:ssm:${AWS::Region}::parameter/aws/service/*")]),
-        Statement(Sid="ReadCatalogRoleParameters", Effect=Allow, Action=[Action("ssm", "GetParameters")],
-                  Resource=[Sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
-                                f"{parameter_path}*")]),
     ]]
-    for service, roles in sorted(passed_roles.items()):  # each role only to the one service it trusts
-        documents[0].append(Statement(
-            Sid=f"PassCatalogRolesTo{logical_id(service.split('.')[0])}", Effect=Allow,
-            Action=[Action("iam", "PassRole")], Resource=list(roles),
-            Condition=Condition(StringEquals("iam:PassedToService", service))))
     by_scope: dict[str, list[str]] = {}
     for action in launch_actions(resource_types):
         by_scope.setdefault(_scope(action), []).append(action)
-    iam_actions = by_scope.pop(IAM, [])
-    if iam_actions:  # what resource handlers do with the roles passed to them (read them, link their service)
-        documents[0].append(Statement(
-            Sid="ReadCatalogRolesAndLinkServices", Effect=Allow,
-            Action=[Action(*action.split(":", 1)) for action in iam_actions],
-            Resource=[*(role for _, roles in sorted(passed_roles.items()) for role in roles),
-                      Sub(SERVICE_LINKED_ROLES)]))
+    by_scope.pop(IAM, None)  # per product: role_statements
     unscoped = by_scope.pop(ANY_RESOURCE, [])
     for scopes in (sorted(by_scope), [ANY_RESOURCE] if unscoped else []):  # `*` in documents of its own
         chunk: list[Statement] = []
@@ -135,6 +124,35 @@ def launch_statements(resource_types: Iterable[str], bucket_parameter: str,
         if chunk:
             documents.append(chunk)
     return documents
+
+
+def role_statements(resource_types: Iterable[str], passed_roles: Mapping[str, Sequence[GetAtt]],
+                    parameters: Sequence[str]) -> list[Statement]:
+    """One product's IAM statements: `iam:PassRole` on exactly the catalog roles its templates take
+    (`passed_roles`: service -> the roles that trust it), each only to that service; `ssm:GetParameters`
+    on exactly the SSM parameters (names) that hold their ARNs; and what the resource handlers do with
+    IAM (read the roles passed to them, create their service's service-linked role) on those roles and
+    on AWS's service-linked roles. So a launcher who points a product's role parameter at another
+    product's parameter can neither read it nor pass the role it names."""
+    statements: list[Statement] = []
+    if parameters:
+        statements.append(Statement(
+            Sid="ReadCatalogRoleParameters", Effect=Allow, Action=[Action("ssm", "GetParameters")],
+            Resource=[Sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{name}")
+                      for name in parameters]))
+    for service, roles in sorted(passed_roles.items()):  # each role only to the one service it trusts
+        statements.append(Statement(
+            Sid=f"PassCatalogRolesTo{logical_id(service.split('.')[0])}", Effect=Allow,
+            Action=[Action("iam", "PassRole")], Resource=list(roles),
+            Condition=Condition(StringEquals("iam:PassedToService", service))))
+    iam_actions = [action for action in launch_actions(resource_types) if _scope(action) == IAM]
+    if iam_actions:
+        statements.append(Statement(
+            Sid="ReadCatalogRolesAndLinkServices", Effect=Allow,
+            Action=[Action(*action.split(":", 1)) for action in iam_actions],
+            Resource=[*(role for _, roles in sorted(passed_roles.items()) for role in roles),
+                      Sub(SERVICE_LINKED_ROLES)]))
+    return statements
 
 
 # What Service Catalog names a launched stack (`SC-<account>-pp-<id>`), and CloudFormation the buckets it

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from generator.cfn.values import is_function, split_get_att
 IAM_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::InstanceProfile", "AWS::IAM::Policy",
                        "AWS::IAM::ManagedPolicy"})
 ROLE_TYPE = "AWS::IAM::Role"
+PROFILE_TYPE = "AWS::IAM::InstanceProfile"
 # A moved role cannot name a resource its product creates later; it names every such resource a launched
 # product may have instead. Service Catalog names launched stacks `SC-<account>-pp-<id>` and CloudFormation
 # names a log group after its stack (a nested stack's name starts with its parent's), so these are the
@@ -52,14 +53,28 @@ class Products:
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)  # catalog logical ID -> resource, as data
     parameters: dict[str, str] = field(default_factory=dict)  # catalog logical ID -> SSM parameter of its ARN
 
-    def passed_roles(self) -> dict[str, list[str]]:
+    def passed_roles(self, taken: Iterable[str] | None = None) -> dict[str, list[str]]:
         """The catalog's roles a launch passes (directly, or in an instance profile), by the one service each
-        trusts (SPEC 5.10): the only service it may be passed to."""
+        trusts (SPEC 5.10): the only service it may be passed to. `taken`: only those roles and the roles
+        of those instance profiles (a product's own, `taken_by`); None: all."""
+        names = set(self.roles) if taken is None else set(taken)
+        for name in list(names):
+            resource = self.roles.get(name, {})
+            if resource.get("Type") == PROFILE_TYPE:
+                names.update(role["Ref"] for role in resource.get("Properties", {}).get("Roles", [])
+                             if isinstance(role, dict) and "Ref" in role)
         found: dict[str, list[str]] = {}
         for name, resource in self.roles.items():
-            if resource["Type"] == ROLE_TYPE:
+            if name in names and resource["Type"] == ROLE_TYPE:
                 found.setdefault(_trusted_service(name, resource), []).append(name)
         return found
+
+    def taken_by(self, filename: str) -> list[str]:
+        """The catalog IDs one product template takes: those whose SSM parameter its parameters default to."""
+        by_parameter = {parameter: catalog_id for catalog_id, parameter in self.parameters.items()}
+        return [by_parameter[parameter["Default"]]
+                for parameter in (self.templates[filename].get("Parameters") or {}).values()
+                if parameter.get("Type") == PARAMETER_TYPE and parameter.get("Default") in by_parameter]
 
 
 def _trusted_service(name: str, role: Mapping[str, Any]) -> str:

@@ -53,7 +53,7 @@ def _catalog_roles(directory: Path) -> str:
     products, deployable without its Service Catalog resources."""
     catalog = read_template((directory / CATALOG).read_bytes(), CATALOG)
     kept = {name: resource for name, resource in catalog["Resources"].items()
-            if name != "LaunchRole" and resource["Type"] in (IAM_TYPES - {"AWS::IAM::ManagedPolicy"})
+            if not name.endswith("LaunchRole") and resource["Type"] in (IAM_TYPES - {"AWS::IAM::ManagedPolicy"})
             | {"AWS::SSM::Parameter"}}
     for resource in kept.values():
         if resource["Type"] == "AWS::SSM::Parameter":  # moto reads SSM's map of tags as CloudFormation's list

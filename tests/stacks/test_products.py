@@ -101,6 +101,10 @@ def test_an_instance_profile_moves_with_its_role_and_a_log_group_becomes_the_lau
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
     assert set(products.templates["child.yaml"]["Parameters"]) == {"HostProfileArn"}  # the role is the profile's
     assert products.passed_roles() == {"ec2.amazonaws.com": ["ChildHostRole"]}
+    # The child's product takes the profile, so its launch role passes the role in it, and nothing else.
+    assert products.taken_by("child.yaml") == ["ChildHostProfile"]
+    assert products.passed_roles(products.taken_by("child.yaml")) == {"ec2.amazonaws.com": ["ChildHostRole"]}
+    assert products.taken_by(ROOT) == [] and products.passed_roles([]) == {}
 
 
 @pytest.mark.parametrize("resources", [
@@ -134,3 +138,15 @@ def _stacks(docs: dict[str, dict[str, Any]]) -> dict[str, str]:
     from generator.cfn.layout import nested_files
 
     return nested_files(docs[ROOT])
+
+
+def test_no_product_makes_an_ssm_parameter_of_its_own() -> None:
+    """The launch roles read only AWS's public parameters and their product's role parameters
+    (generator/stacks/launch_role.py PARAMETER_READS): a product template that made a parameter would need more."""
+    for path in sorted((REPOSITORY / "blueprints").glob("*.yaml")):
+        # The products are these templates less their IAM resources (some blueprints have no catalog: read them all).
+        for name, data in documents(load_blueprint(path)).items():
+            if name == CATALOG:
+                continue
+            types = {resource["Type"] for resource in data.get("Resources", {}).values()}
+            assert "AWS::SSM::Parameter" not in types, (path.name, name)
