@@ -1,0 +1,83 @@
+"""Mistaken and hostile values of the keys issues 19-21 added (schedules, time zones, filter policies, domains):
+each a located error saying what is wrong in the user's terms, never a message about Python's own limits, and
+never a value the loader takes that AWS (or cfn-lint) would refuse later."""
+
+from __future__ import annotations
+
+import pytest
+from shared import load
+
+from generator.blueprint import BlueprintErrors
+
+FARGATE = """\
+name: shop
+cluster: {fargate: true}
+services:
+  orders: {image: nginx, publishes: [events]}
+"""
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(BlueprintErrors) as caught:
+        load(text)
+    return caught.value.render().splitlines()
+
+
+def job_with(key_values: str) -> str:
+    return FARGATE + f"jobs:\n  report: {{image: nginx, {key_values}}}\n"
+
+
+@pytest.mark.parametrize("schedule", [
+    "rate(" + "9" * 5000 + " minutes)",  # past Python's limit on converting digits to an int
+    "cron(" + "1" * 5000 + " 3 * * ? *)",
+    "cron(0 3 * * ? " + "2" * 4400 + ")",
+    "cron(0 3 " + "1" * 4400 + "W * ? *)",
+    "cron(0 3 ? * " + "1" * 4400 + "#1 *)",
+])
+def test_a_schedule_with_thousands_of_digits_is_out_of_range_not_a_python_limit(schedule: str) -> None:
+    lines = errors_of(job_with(f"schedule: '{schedule}'"))
+    assert len(lines) == 1 and lines[0].startswith("blueprint.yaml:6:"), lines
+    assert "jobs.report.schedule" in lines[0]
+    assert "int_max_str_digits" not in lines[0] and "Exceeds the limit" not in lines[0], lines[0]
+    assert len(lines[0]) < 400, "the message quotes the whole expression"
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "posix/UTC", "right/UTC", "zone.tab",
+                                  "tzdata.zi", "leapseconds", "../UTC", "/UTC", "UTC/", "Europe/../UTC"])
+def test_a_time_zone_is_an_iana_zone_name_not_a_file_of_this_machine(zone: str) -> None:
+    """zoneinfo lists the files of the machine's zoneinfo folder: `localtime` (a link to the machine's own
+    zone) or `Factory` are there, but Scheduler takes neither."""
+    lines = errors_of(job_with(f"schedule: 'rate(1 hour)', timezone: '{zone}'"))
+    assert len(lines) == 1 and "jobs.report.timezone" in lines[0] and "IANA time zone" in lines[0], lines
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/GMT+5", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/UTC"])
+def test_iana_time_zones_are_taken(zone: str) -> None:
+    assert load(job_with(f"schedule: 'rate(1 hour)', timezone: '{zone}'")).jobs["report"].timezone == zone
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "{numeric: ['>=', .nan]}", "{numeric: ['<', .inf]}",
+                                   "{anything-but: [1, .nan]}", "{a: {b: [-.inf]}}"])
+def test_a_filter_policy_number_is_finite(value: str) -> None:
+    """JSON has no NaN or infinity: SNS refuses such a policy at deploy time, cfn-lint fails on it (exit 1)."""
+    text = FARGATE + ("  worker:\n    image: nginx\n    expose: none\n"
+                      f"    queue: {{subscribe: [{{topic: orders.events, filter: {{amount: [{value}]}}}}]}}\n")
+    lines = errors_of(text)
+    assert len(lines) == 1 and lines[0].startswith("blueprint.yaml:8:"), lines
+    assert "services.worker.queue.subscribe[0].filter" in lines[0] and "finite" in lines[0], lines
+
+
+def test_a_filter_policy_of_finite_numbers_loads() -> None:
+    text = FARGATE + ("  worker:\n    image: nginx\n    expose: none\n"
+                      "    queue: {subscribe: [{topic: orders.events, filter: {amount: [{numeric: ['>=', 1.5e3]}]}}]}\n")
+    assert load(text).services["worker"].queue is not None
+
+
+@pytest.mark.parametrize("name", [".", "..", "...."])
+def test_a_domain_of_dots_only_is_not_told_to_drop_its_dot(name: str) -> None:
+    text = FARGATE.replace("publishes: [events]", "port: 80, expose: public, "
+                           f"domain: {{name: '{name}', hosted_zone_id: Z1}}")
+    lines = errors_of(text)
+    assert len(lines) == 1 and "services.orders.domain.name" in lines[0], lines
+    assert not lines[0].rstrip().endswith(":"), "a suggestion that is empty"
+    assert "not a domain name" in lines[0], lines
