@@ -20,9 +20,13 @@ def read_bounded(path: Path, limit: int = MAX_INPUT_BYTES) -> tuple[bytes, int]:
     A pipe is opened without waiting for a writer (opening it for reading blocks until one comes), then refused.
     Raises OSError when the file cannot be opened or read, NotRegularFile when it is not a file to read."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(descriptor, "rb") as file:
-        status = os.fstat(file.fileno())
+    try:
+        status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise NotRegularFile(str(path))
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as file:
         data = file.read(limit + 1)
     return data, max(status.st_size, len(data))

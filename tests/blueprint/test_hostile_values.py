@@ -69,7 +69,8 @@ def test_a_filter_policy_number_is_finite(value: str) -> None:
 
 def test_a_filter_policy_of_finite_numbers_loads() -> None:
     text = FARGATE + ("  worker:\n    image: nginx\n    expose: none\n"
-                      "    queue: {subscribe: [{topic: orders.events, filter: {amount: [{numeric: ['>=', 1.5e3]}]}}]}\n")
+                      "    queue: {subscribe: [{topic: orders.events,\n"
+                      "                         filter: {amount: [{numeric: ['>=', 1.5e3]}]}}]}\n")
     assert load(text).services["worker"].queue is not None
 
 
