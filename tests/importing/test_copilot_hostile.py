@@ -71,7 +71,7 @@ def test_a_manifest_linked_from_outside_the_workspace_is_not_read(tmp_path: Path
     status, written, lines = run(root, tmp_path / "out.yaml")
     assert status == 1 and "leaked" not in str(written)
     assert left_out(lines, root) == [f"copilot/{where}:1:1: left out: the whole file: a link to {outside}, outside "
-                                     "the workspace; copy the manifest in instead"]
+                                     "the workspace; copy the file in instead"]
 
 
 @needs_posix
