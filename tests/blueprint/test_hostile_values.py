@@ -82,3 +82,26 @@ def test_a_domain_of_dots_only_is_not_told_to_drop_its_dot(name: str) -> None:
     assert len(lines) == 1 and "services.orders.domain.name" in lines[0], lines
     assert not lines[0].rstrip().endswith(":"), "a suggestion that is empty"
     assert "not a domain name" in lines[0], lines
+
+
+CATALOG = "name: shop\ncluster: {fargate: true}\ncatalog: {portfolio: P, owner: O}\n"
+
+
+@pytest.mark.parametrize(("body", "where"), [
+    ("services:\n  api: {image: nginx, publishes: [events]}\n", "services.api.publishes"),
+    ("services:\n  api: {image: nginx, port: 80, deployment: {strategy: blue-green}}\n",
+     "services.api.deployment.strategy"),
+    ("services:\n  api: {image: nginx, port: 80, deployment: {strategy: linear}}\n",
+     "services.api.deployment.strategy"),
+    ("services:\n  api: {image: nginx}\njobs:\n  report: {image: nginx, schedule: 'rate(1 day)'}\n", "jobs.report"),
+])
+def test_a_catalog_refuses_what_its_product_roles_cannot_name(body: str, where: str) -> None:
+    """Building these stopped with a traceback (ProductTemplateError from stacks/products.py)."""
+    [line] = errors_of(CATALOG + body)
+    assert f"error: {where}: the catalog's product roles are made before a product is launched" in line, line
+
+
+def test_a_catalog_still_offers_rolling_services_with_domains() -> None:
+    blueprint = load(CATALOG + "services:\n  api: {image: nginx, port: 80, expose: public, "
+                     "domain: {name: api.example.com, hosted_zone_id: Z1}, deployment: {strategy: rolling}}\n")
+    assert blueprint.catalog is not None
