@@ -105,3 +105,14 @@ def test_a_catalog_still_offers_rolling_services_with_domains() -> None:
     blueprint = load(CATALOG + "services:\n  api: {image: nginx, port: 80, expose: public, "
                      "domain: {name: api.example.com, hosted_zone_id: Z1}, deployment: {strategy: rolling}}\n")
     assert blueprint.catalog is not None
+
+
+@pytest.mark.parametrize("environment", ["{}", "{region: eu-west-1}", "{account: '123456789012'}"])
+def test_an_environment_of_a_service_whose_certificate_the_stack_requests_loads(environment: str) -> None:
+    """`https` without `certificate_arn` beside a `domain`: the environments' check of certificate regions
+    raised AttributeError (a traceback) on the ARN that is not there."""
+    blueprint = load("name: shop\ncluster: {fargate: true}\nservices:\n  api: {image: nginx, port: 80, "
+                     "expose: public, domain: {name: api.example.com, hosted_zone_id: Z1}, "
+                     "https: {ssl_policy: ELBSecurityPolicy-TLS13-1-2-2021-06}}\n"
+                     f"environments:\n  dev: {environment}\n")
+    assert [target.output_name for target in blueprint.targets] == ["shop-dev"]
