@@ -116,3 +116,31 @@ def test_an_environment_of_a_service_whose_certificate_the_stack_requests_loads(
                      "https: {ssl_policy: ELBSecurityPolicy-TLS13-1-2-2021-06}}\n"
                      f"environments:\n  dev: {environment}\n")
     assert [target.output_name for target in blueprint.targets] == ["shop-dev"]
+
+
+def _cfn_lint_takes(value: float) -> bool:
+    """cfn-lint 1.x's multipleOf for a float divisor (cfnlint/jsonschema/_keywords.py), quoted, not imported."""
+    quotient = value / 0.1
+    return int(quotient) == quotient
+
+
+@pytest.mark.parametrize("key", ["canary_percent", "step_percent"])
+@pytest.mark.parametrize("value", [0.3, 4.1, 68.8, 99.8])
+def test_a_percentage_cfn_lint_cannot_verify_is_refused_with_values_it_can(key: str, value: float) -> None:
+    """68.8 is a multiple of 0.1, but 68.8 / 0.1 is 687.9999999999999 in floating point: cfn-lint failed the
+    template (E3002, exit 1) on a blueprint the loader took. Found by the valid-blueprint fuzz."""
+    if key == "step_percent" and value < 3:
+        value += 3
+    assert not _cfn_lint_takes(value)
+    strategy = "canary" if key == "canary_percent" else "linear"
+    text = FARGATE.replace("publishes: [events]", f"port: 80, deployment: {{strategy: {strategy}, {key}: {value}}}")
+    [line] = errors_of(text)
+    assert f"services.orders.deployment.{key}: {value:g}" in line and "cfn-lint" in line, line
+    suggested = [float(word.rstrip(",;)")) for word in line.split("such as ", 1)[1].split() if word[0].isdigit()]
+    assert suggested and all(_cfn_lint_takes(number) and abs(number - value) <= 0.5 for number in suggested), line
+
+
+@pytest.mark.parametrize("value", [2.5, 10, 12.5, 68.5, 100])
+def test_a_percentage_cfn_lint_verifies_loads(value: float) -> None:
+    assert _cfn_lint_takes(value)
+    load(FARGATE.replace("publishes: [events]", f"port: 80, deployment: {{strategy: canary, canary_percent: {value}}}"))

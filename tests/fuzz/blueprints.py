@@ -315,6 +315,12 @@ TIME_ZONES = ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT
 ENVIRONMENT_NAMES = ["dev", "staging", "prod", "qa"]
 
 
+def tenths(low: int) -> st.SearchStrategy[float]:
+    """Percentages in ECS's steps of 0.1 from low/10 to 100 that cfn-lint's float multipleOf verifies (68.8 / 0.1 is
+    not whole in floating point: deployment_rules refuses such a value, naming ones that are)."""
+    return st.integers(low, 1000).map(lambda number: number / 10).filter(lambda value: int(value / 0.1) == value / 0.1)
+
+
 @st.composite
 def deployment(draw: st.DrawFn) -> dict[str, Any]:
     """A deployment of a load-balanced service whose tasks have their own interface (awsvpc, the default)."""
@@ -326,10 +332,10 @@ def deployment(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             block["test_port"] = draw(st.integers(1024, 65535))
     if strategy == "canary" and draw(st.booleans()):
-        block["canary_percent"] = draw(st.integers(1, 1000)) / 10  # ECS takes steps of 0.1
+        block["canary_percent"] = draw(tenths(1))
         block["canary_minutes"] = draw(st.integers(0, 30))
     if strategy == "linear" and draw(st.booleans()):
-        block["step_percent"] = draw(st.integers(30, 1000)) / 10
+        block["step_percent"] = draw(tenths(30))
         block["step_minutes"] = draw(st.integers(0, 30))
     if draw(st.booleans()):
         block["alarms"] = draw(st.booleans())
