@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.files import MAX_INPUT_BYTES, NotRegularFile, read_bounded
+
 if TYPE_CHECKING:
     from generator.blueprint import Blueprint, BlueprintErrors
     from generator.checks.cache import CleanCache
@@ -127,10 +129,12 @@ def build_many(paths: Sequence[Path], out_dir: Path, *, write: bool = True, use_
 
 
 def _read(path: Path) -> bytes | None:
+    """The bytes the up-to-date check compares; None for a file the load refuses (and reports, located)."""
     try:
-        return path.read_bytes()
-    except OSError:
-        return None  # the load reports it, located
+        data, size = read_bounded(path)
+    except (OSError, NotRegularFile):
+        return None
+    return data if size <= MAX_INPUT_BYTES else None
 
 
 def _load(sources: dict[Path, bytes | None]) -> dict[Path, tuple[bytes, Blueprint] | BlueprintErrors]:

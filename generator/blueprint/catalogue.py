@@ -255,11 +255,16 @@ def render() -> str:
 
 
 def _unreadable() -> str:
-    try:
-        load_blueprint("no-such-blueprint.yaml")
-    except BlueprintErrors as errors:
-        return errors.render()
-    raise AssertionError("no-such-blueprint.yaml exists")
+    """A file that does not exist, and a path that is no regular file (a folder here; a device or a pipe alike)."""
+    rendered = []
+    for path in ("no-such-blueprint.yaml", "."):
+        try:
+            load_blueprint(path)
+        except BlueprintErrors as errors:
+            rendered.append(errors.render())
+        else:
+            raise AssertionError(f"{path} loads")
+    return "\n".join(rendered)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ EXAMPLES = [
      "rule:free_test_port"),
     ("A percentage ECS does not take", _service("deployment: {strategy: canary, canary_percent: 2.55}"),
      "rule:shift_sizes"),
+    ("A percentage cfn-lint cannot verify", _service("deployment: {strategy: canary, canary_percent: 68.8}"),
+     "rule:shift_sizes"),
     ("A canary longer than CloudFormation waits", _service(
         "deployment: {strategy: canary, bake_minutes: 1440, canary_minutes: 600}"), "rule:shift_sizes"),
     ("Linear steps longer than CloudFormation waits", _service(

@@ -26,6 +26,7 @@ MODEL = [
     Example("A rate with two spaces", schedule("rate(5  minutes)"), "model:value_error"),
     Example("A rate of zero", schedule("rate(0 hours)"), "model:value_error"),
     Example("A rate in weeks", schedule("rate(1 week)"), "model:value_error"),
+    Example("A rate too large to be one", schedule("rate(10000000000 minutes)"), "model:value_error"),
     Example("A rate of one in the plural", schedule("rate(1 hours)"), "model:value_error"),
     Example("A Unix cron of five fields", schedule("cron(0 3 * * *)"), "model:value_error"),
     Example("A cron without its closing parenthesis", schedule("cron(0 3 * * ? *"), "model:value_error"),

@@ -22,6 +22,9 @@ ROWS: list[tuple[str, str, str]] = [
     ("A filter policy of too many combinations", worker(
         "queue: {subscribe: [{topic: orders.order-events, filter: {a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], "
         "b: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}}]}"), "model:value_error"),
+    ("A filter policy with a number that is not finite", worker(
+        "queue: {subscribe: [{topic: orders.order-events, filter: {amount: [{numeric: ['>', .inf]}]}}]}"),
+     "model:value_error"),
     ("A queue with no subscription", worker("queue: {subscribe: []}"), "model:too_short"),
     ("A max_receives above 1000", worker("queue: {subscribe: [orders.order-events], max_receives: 1001}"),
      "model:less_than_equal"),

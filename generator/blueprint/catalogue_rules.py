@@ -209,6 +209,15 @@ RULES = [
             "image: nginx, port: 80, reachable_from: [10.0.0.0/8]"), "rule:reachable_from_internal"),
     Example("A network listed twice in reachable_from", services(
             "image: nginx, port: 80, reachable_from: [10.1.0.0/16, 10.1.0.0/16]"), "rule:reachable_from_internal"),
+    Example("A catalog with a service that publishes a topic",
+            "name: photos\ncatalog: {portfolio: P, owner: O}\nservices:\n  api: {image: nginx, publishes: [events]}\n",
+            "rule:catalog_offers_what_its_roles_can_name"),
+    Example("A catalog with a canary deployment", "name: photos\ncatalog: {portfolio: P, owner: O}\nservices:\n"
+            "  api: {image: nginx, port: 80, deployment: {strategy: canary}}\n",
+            "rule:catalog_offers_what_its_roles_can_name"),
+    Example("A catalog with a job", "name: photos\ncatalog: {portfolio: P, owner: O}\nservices:\n"
+            "  api: {image: nginx}\njobs:\n  report: {image: python, schedule: 'rate(1 day)'}\n",
+            "rule:catalog_offers_what_its_roles_can_name"),
     Example("A catalog of more services than one template holds", "name: photos\ncatalog: {portfolio: P, owner: O}\n"
             "services:\n" + "".join(f"  s{i}: {{image: nginx}}\n" for i in range(161)),
             "rule:catalog_fits_one_template",

@@ -75,12 +75,28 @@ def shift_sizes(blueprint: Blueprint) -> Iterator[Problem]:
             value = getattr(deployment, key)
             if value is not None and not math.isclose(value * 10, round(value * 10), abs_tol=1e-9):
                 yield (*path, key), f"{value:g} is not a multiple of 0.1; ECS takes percentages such as 2.5"
+            elif value is not None and not _lint_verifies(value):
+                low = 30 if key == "step_percent" else 1  # the bounds, in tenths: step 3-100, canary 0.1-100
+                near = [f"{tenths / 10:g}" for tenths in range(max(low, round(value * 10) - 5),
+                                                                min(1000, round(value * 10) + 5) + 1)
+                        if _lint_verifies(tenths / 10)][:4]
+                yield (*path, key), (
+                    f"{value:g}: cfn-lint checks the template's multiple of 0.1 in floating point, where "
+                    f"{value:g} / 0.1 is not whole, and fails it (E3002); use a percentage it verifies, such as "
+                    f"{', '.join(near)}")
         minutes, at = _duration(deployment)
         if minutes > CLOUDFORMATION_MINUTES:
             yield (*path, at), (
                 f"the deployment would take {minutes:,} minutes (bake_minutes plus {_what(deployment)}); "
                 f"CloudFormation refuses a deployment it computes at over {CLOUDFORMATION_MINUTES:,} minutes (33 "
                 "hours): shorten the bake or the steps")
+
+
+def _lint_verifies(value: float) -> bool:
+    """cfn-lint 1.x's `multipleOf` with a float divisor (cfnlint/jsonschema/_keywords.py): the quotient must be
+    whole in floating point, which 348 of the 1,000 tenths from 0.1 to 100 are not (0.3, 68.8, ...)."""
+    quotient = value / 0.1
+    return int(quotient) == quotient
 
 
 def _duration(deployment: Deployment) -> tuple[int, str]:

@@ -32,7 +32,7 @@ MAX_CERTIFICATE_NAME = 64
 
 def _domain_name(text: str) -> str:
     """A host name written as Route 53 and ACM store it: lower-case ASCII labels, no final dot, no wildcard."""
-    if text.endswith("."):
+    if text.endswith(".") and text.strip("."):  # only dots: no name to suggest, the label check says why
         raise ValueError(f"{text!r} ends with a dot; write the name without it: {text.rstrip('.')}")
     if text.startswith("*."):
         raise ValueError(f"{text!r} is a wildcard, which names no one host for the service's URL; name the host "

@@ -176,7 +176,8 @@ def _regional(blueprint: Blueprint, target: Target) -> Iterator[tuple[KeyPath, s
                     f"{zone} is not in region {target.region}, where environment `{target.name}` deploys", "region"
     certificates: list[tuple[KeyPath, str]] = [
         (("services", name, "https", "certificate_arn"), service.https.certificate_arn)
-        for name, service in blueprint.services.items() if service.https is not None
+        for name, service in blueprint.services.items()
+        if service.https is not None and service.https.certificate_arn is not None  # else the stack requests one
     ]
     if blueprint.access.vpn is not None:
         certificates += [(("access", "vpn", key), getattr(blueprint.access.vpn, key))

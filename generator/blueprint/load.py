@@ -19,7 +19,7 @@ from generator.blueprint.environment import Target
 from generator.blueprint.environments import load_environments
 from generator.blueprint.errors import BlueprintError, BlueprintErrors, KeyPath
 from generator.blueprint.model import Blueprint
-from generator.blueprint.source import Positions, SourceError, decode, parse
+from generator.blueprint.source import Positions, SourceError, decode, parse, read_source
 
 _TYPE_WORDS = {
     "int_type": "an integer",
@@ -39,9 +39,11 @@ def load_blueprint(path: str | Path) -> Blueprint:
 def read_blueprint(path: str | Path) -> bytes:
     """A blueprint file's bytes; a file that cannot be read is a BlueprintErrors like any other problem."""
     try:
-        return Path(path).read_bytes()
+        return read_source(Path(path))
     except OSError as exc:
         raise BlueprintErrors(str(path), [BlueprintError(1, 1, (), f"cannot read file: {exc.strerror}")]) from None
+    except SourceError as exc:
+        raise BlueprintErrors(str(path), exc.errors) from None
 
 
 def load_blueprint_bytes(data: bytes, filename: str) -> Blueprint:

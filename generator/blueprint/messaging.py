@@ -6,6 +6,7 @@ messaging_rules.py."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -39,7 +40,11 @@ FilterValue = str | int | float | dict[str, Any]
 
 
 def _filter_policy(policy: dict[str, list[FilterValue]]) -> dict[str, list[FilterValue]]:
-    """SNS refuses a policy of more than 5 keys or 150 combinations of values; say so at the blueprint."""
+    """SNS refuses a policy of more than 5 keys or 150 combinations of values, or one that is not JSON; say so
+    at the blueprint."""
+    if any(isinstance(number, float) and not math.isfinite(number) for number in _numbers(policy)):
+        raise ValueError("holds .nan or .inf; the numbers of a filter policy are finite (the policy is JSON, "
+                         "which has neither)")
     if len(policy) > FILTER_KEYS:
         raise ValueError(f"has {len(policy)} keys; SNS allows at most {FILTER_KEYS} in a filter policy")
     combinations = math.prod(len(values) for values in policy.values())
@@ -47,6 +52,17 @@ def _filter_policy(policy: dict[str, list[FilterValue]]) -> dict[str, list[Filte
         raise ValueError(f"its values make {combinations} combinations; SNS allows at most {FILTER_COMBINATIONS} "
                          "(the product of the number of values of each key)")
     return policy
+
+
+def _numbers(value: Any) -> Iterator[Any]:
+    """Every scalar in a filter policy, at any depth (`{numeric: ['>=', 100]}` nests them)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from _numbers(item)
+    else:
+        yield value
 
 
 FilterPolicy = Annotated[

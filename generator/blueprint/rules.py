@@ -27,6 +27,7 @@ from generator.blueprint.messaging_rules import (
     topics_distinct,
 )
 from generator.blueprint.model import FARGATE_MEMORY, Blueprint
+from generator.blueprint.product_rules import PRODUCT_RULES
 from generator.blueprint.reach import no_nat_feature_endpoints, vpn_reaches_something
 from generator.blueprint.service_rules import (
     callee_urls_free,
@@ -488,6 +489,7 @@ RULES: tuple[Rule, ...] = (
     *DEPLOYMENT_RULES,
     *JOB_RULES,
     *CAPACITY_RULES,
+    *PRODUCT_RULES,
 )
 
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from generator.blueprint.errors import BlueprintError, KeyPath
+from generator.files import MAX_INPUT_BYTES, NotRegularFile, read_bounded
 
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = MAX_INPUT_BYTES
 MAX_DEPTH = 32
 MAX_NODES = 20_000  # values (not keys), counted once as written and again after expanding aliases
 MAX_NUMBER_CHARS = 100  # Python cannot even print an integer of 4,300 digits
@@ -127,12 +129,27 @@ class SourceError(Exception):
         super().__init__("; ".join(e.message for e in errors))
 
 
+def read_source(path: Path, what: str = "a blueprint") -> bytes:
+    """A file's bytes as the loader takes them: a regular file of at most MAX_BYTES (files.read_bounded: a device
+    or a pipe is not read, a larger file is refused by its size without being held in memory). Raises OSError
+    when the file cannot be opened or read, SourceError when it is not one to read."""
+    try:
+        data, size = read_bounded(path, MAX_BYTES)
+    except NotRegularFile:
+        raise SourceError([BlueprintError(1, 1, (), f"not a regular file; {what} is a YAML file")]) from None
+    if size > MAX_BYTES:
+        raise SourceError([_too_large(size, what)])
+    return data
+
+
+def _too_large(size: int, what: str) -> BlueprintError:
+    return BlueprintError(1, 1, (), f"file is {size:,} bytes; {what} may be at most 1 MiB")
+
+
 def decode(data: bytes) -> str:
     """Bytes to text, refusing what is not a blueprint-sized UTF-8 file."""
     if len(data) > MAX_BYTES:
-        raise SourceError(
-            [BlueprintError(1, 1, (), f"file is {len(data):,} bytes; a blueprint may be at most 1 MiB")]
-        )
+        raise SourceError([_too_large(len(data), "a blueprint")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

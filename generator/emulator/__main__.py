@@ -31,10 +31,18 @@ def parser() -> argparse.ArgumentParser:
                     "--endpoint-url` and `aws cloudformation deploy` can create this tool's nested stacks.")
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"loopback address to listen on (default {DEFAULT_HOST}); others are refused")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=port, default=DEFAULT_PORT,
                         help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--verbose", action="store_true", help="print one line per request")
     return parser
+
+
+def port(text: str) -> int:
+    """A TCP port, 0-65535: socket.bind raises OverflowError (a traceback) for any other number."""
+    number = int(text)  # argparse reports a ValueError as "invalid port value"
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port: give 0-65535 (0 picks a free one)")
+    return number
 
 
 def banner(url: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.blueprint.source import SourceError, read_source
 from generator.importing import values
 from generator.importing.context import Context, Converted, Place
 from generator.importing.environments import convert_environment
@@ -59,12 +60,13 @@ class _Workload:
 
 def import_copilot(directory: Path) -> Imported:
     root = _copilot_folder(directory)
-    application = _application(root / ".workspace")
+    application = _application(root / ".workspace", directory)
     report = Report()
     context = Context(application)
 
-    environments = {name: manifest for name, manifest in _manifests(root / ENVIRONMENTS, report, application)}
-    workloads = [_workload(name, manifest) for name, manifest in _manifests(root, report, application)
+    environments = {name: manifest for name, manifest in _manifests(root / ENVIRONMENTS, directory, report,
+                                                                    application)}
+    workloads = [_workload(name, manifest) for name, manifest in _manifests(root, directory, report, application)
                  if name not in (ENVIRONMENTS, PIPELINES)]
     overlays: dict[str, dict[str, Any]] = {}
     for name in sorted({*environments, *(env for workload in workloads if workload
@@ -101,20 +103,20 @@ def import_copilot(directory: Path) -> Imported:
 
 def _copilot_folder(directory: Path) -> Path:
     for root in (directory / "copilot", directory):
-        if (root / ".workspace").is_file():
+        marker = root / ".workspace"
+        if marker.is_file() or marker.is_symlink():  # a link out, or to a device, is refused where it is read
             return root
     if not directory.is_dir():
         raise NotAWorkspace(f"{directory}: no such directory")
     raise NotAWorkspace(f"{directory}: not a Copilot workspace (no copilot/.workspace)")
 
 
-def _application(path: Path) -> str:
+def _application(path: Path, workspace: Path) -> str:
     shown = str(path)  # under the DIR given
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NotAWorkspace(f"{shown}:1:1: error: cannot read file: {exc.strerror}",
-                            located=True) from None
+        data = _read(path, workspace)
+    except _Refused as exc:
+        raise NotAWorkspace(f"{shown}:1:1: error: {exc}", located=True) from None
     try:
         raw, positions, _ = read_yaml(data)
     except Unreadable as exc:
@@ -131,16 +133,16 @@ def _application(path: Path) -> str:
         raise NotAWorkspace(f"{shown}:{line}:{column}: error: application: {exc}", located=True) from None
 
 
-def _manifests(folder: Path, report: Report, application: str) -> list[tuple[str, Manifest]]:
+def _manifests(folder: Path, workspace: Path, report: Report, application: str) -> list[tuple[str, Manifest]]:
     found = []
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*/manifest.yml")):
         file = str(path)  # under the DIR given, as the user will look for it
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            report.add(file, 1, 1, (), f"the whole file: cannot read it: {exc.strerror}")
+            data = _read(path, workspace)
+        except _Refused as exc:
+            report.add(file, 1, 1, (), f"the whole file: {exc}")
             continue
         manifest = Manifest.read(file, data, report, application)
         if manifest is None:
@@ -155,9 +157,30 @@ def _manifests(folder: Path, report: Report, application: str) -> list[tuple[str
     return found
 
 
+class _Refused(Exception):
+    """A file of the workspace that is not read: why, in the report's words."""
+
+
+def _read(path: Path, workspace: Path) -> bytes:
+    """A file of the workspace: not one a link leads to outside it (a manifest is the workspace's own: another
+    file of the machine is not read into the blueprint), a regular file of at most 1 MiB (a link to /dev/zero or
+    a pipe would be read forever)."""
+    try:
+        target = path.resolve()
+        if not target.is_relative_to(workspace.resolve()):
+            raise _Refused(f"a link to {target}, outside the workspace; copy the file in instead")
+        return read_source(path, "a manifest")
+    except OSError as exc:
+        raise _Refused(f"cannot read it: {exc.strerror or exc}") from None
+    except SourceError as exc:
+        raise _Refused(exc.errors[0].message) from None
+
+
 def _workload(name: str, manifest: Manifest) -> _Workload | None:
     view = manifest.view()
     kind = view.raw("type")
+    if not isinstance(kind, str):  # a list or a mapping is no type (and cannot be looked up in a table)
+        kind = repr(kind)
     if kind in NOT_CARRIED:
         manifest.handled.add(())  # one line for the whole manifest, not one per key
         view.leave("type", reason=NOT_CARRIED[kind], at_key=True)

@@ -112,6 +112,15 @@ def test_a_port_in_use_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
     assert err.startswith("error: cannot listen on http://127.0.0.1:") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("port", ["65536", "-1", "99999999999999999999", "abc", "80.5", ""])
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse took any int, and socket.bind raised OverflowError past 65535 or below 0."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", port])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "argument --port" in err and "Traceback" not in err, err
+
+
 def test_without_moto_it_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "moto", None)  # `import moto` now raises ImportError

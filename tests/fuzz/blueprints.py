@@ -15,6 +15,8 @@ import yaml
 from hypothesis import strategies as st
 
 from generator.blueprint.capacity import is_graviton
+from generator.blueprint.logs import RETENTION_DAYS
+from generator.blueprint.messaging import QUEUE_VARIABLE, topic_variable
 from generator.blueprint.model import FARGATE_MEMORY, Service
 from generator.blueprint.rules import BOOLEAN_WORDS
 from generator.blueprint.types import NAME_PATTERN
@@ -281,7 +283,18 @@ def valid_blueprints(draw: st.DrawFn) -> dict[str, Any]:
     if private_images_only:  # without NAT, each feature's AWS API needs its endpoint too
         blueprint["network"]["endpoints"] = list(dict.fromkeys(
             blueprint["network"]["endpoints"] + _feature_endpoints(blueprint)))
-    if draw(st.integers(0, 3)) == 0:
+    add_deployments_and_messaging(draw, blueprint, with_nat=not private_images_only)
+    if not private_images_only:  # a job's public image and its timer need NAT
+        drawn_jobs = draw(jobs(list(services), launch_types))
+        if drawn_jobs:
+            blueprint["jobs"] = drawn_jobs
+    if draw(st.booleans()):
+        blueprint["logs"] = {"retention_days": draw(st.sampled_from(RETENTION_DAYS))}
+    # A catalog's product roles cannot name what a product creates at launch (blueprint/product_rules.py).
+    launch_named = "jobs" in blueprint or any(
+        "publishes" in service or service.get("deployment", {}).get("strategy", "rolling") != "rolling"
+        for service in services.values())
+    if not launch_named and draw(st.integers(0, 3)) == 0:
         catalog: dict[str, Any] = {"portfolio": draw(any_text.filter(lambda t: 1 <= len(t) <= 100)),
                                    "owner": draw(any_text.filter(lambda t: 1 <= len(t) <= 50))}
         if draw(st.booleans()):
@@ -289,7 +302,117 @@ def valid_blueprints(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             catalog["local_role_name"] = "ServiceCatalogLaunch"
         blueprint["catalog"] = catalog
+    if draw(st.integers(0, 3)) == 0:
+        blueprint["environments"] = draw(environments(blueprint))
     return blueprint
+
+
+# Issues 19-21's keys: schedules Scheduler takes (cron oddities included), IANA zones, deployment strategies.
+SCHEDULES = ["rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(12 hours)", "rate(1 day)", "rate(30 days)",
+             "cron(0 3 * * ? *)", "cron(0/15 8-18 ? * MON-FRI *)", "cron(0 0 L * ? *)", "cron(30 6 15W * ? *)",
+             "cron(0 12 ? * 2#1 *)", "cron(0 22 ? * 6L 2025-2199)", "cron(5,35 * * JAN,JUL ? *)"]
+TIME_ZONES = ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5", "Asia/Kolkata"]
+ENVIRONMENT_NAMES = ["dev", "staging", "prod", "qa"]
+
+
+def tenths(low: int) -> st.SearchStrategy[float]:
+    """Percentages in ECS's steps of 0.1 from low/10 to 100 that cfn-lint's float multipleOf verifies (68.8 / 0.1 is
+    not whole in floating point: deployment_rules refuses such a value, naming ones that are)."""
+    return st.integers(low, 1000).map(lambda number: number / 10).filter(lambda value: int(value / 0.1) == value / 0.1)
+
+
+@st.composite
+def deployment(draw: st.DrawFn) -> dict[str, Any]:
+    """A deployment of a load-balanced service whose tasks have their own interface (awsvpc, the default)."""
+    strategy = draw(st.sampled_from(["rolling", "blue-green", "linear", "canary"]))
+    block: dict[str, Any] = {"strategy": strategy}
+    if strategy != "rolling":
+        if draw(st.booleans()):
+            block["bake_minutes"] = draw(st.integers(0, 60))
+        if draw(st.booleans()):
+            block["test_port"] = draw(st.integers(1024, 65535))
+    if strategy == "canary" and draw(st.booleans()):
+        block["canary_percent"] = draw(tenths(1))
+        block["canary_minutes"] = draw(st.integers(0, 30))
+    if strategy == "linear" and draw(st.booleans()):
+        block["step_percent"] = draw(tenths(30))
+        block["step_minutes"] = draw(st.integers(0, 30))
+    if draw(st.booleans()):
+        block["alarms"] = draw(st.booleans())
+    return block
+
+
+def add_deployments_and_messaging(draw: st.DrawFn, blueprint: dict[str, Any], with_nat: bool) -> None:
+    """Deployments for load-balanced services; topics, and queues of workers subscribed to the topics of
+    services drawn before them (so subscriptions never go round in a circle), only with NAT (SNS and SQS
+    are reached through it)."""
+    topics: list[str] = []
+    for name, service in blueprint["services"].items():
+        scaled_on_requests = "requests_per_target" in service.get("scaling", {})
+        if service.get("expose") != "none" and "port" in service and not scaled_on_requests and draw(st.booleans()):
+            service["deployment"] = draw(deployment())
+        if not with_nat:
+            continue
+        taken = {*service.get("environment", {}), *service.get("secrets", {}),
+                 *(f"{callee.upper().replace('-', '_')}_URL" for callee in service.get("talks_to", []))}
+        if service.get("expose") == "none" and "port" not in service and topics and QUEUE_VARIABLE not in taken \
+                and draw(st.booleans()):
+            queue: dict[str, Any] = {"subscribe": draw(st.lists(st.sampled_from(topics), min_size=1, max_size=3,
+                                                                unique=True))}
+            if draw(st.booleans()):
+                queue["max_receives"] = draw(st.integers(1, 1000))
+            service["queue"] = queue
+            taken.add(QUEUE_VARIABLE)
+        published = [topic for topic in draw(st.lists(names, max_size=2, unique_by=logical_id))
+                     if topic_variable(topic) not in taken]
+        if published:
+            service["publishes"] = published
+            topics += [f"{name}.{topic}" for topic in published]
+
+
+@st.composite
+def jobs(draw: st.DrawFn, taken: list[str], launch_types: list[str]) -> dict[str, Any]:
+    """Jobs named apart from the services (one namespace of stacks), each on a launch type the cluster offers."""
+    drawn: dict[str, Any] = {}
+    ids = {logical_id(name) for name in taken}
+    for name in draw(st.lists(names.filter(lambda name: logical_id(name) not in ids), max_size=2,
+                              unique_by=logical_id)):
+        job: dict[str, Any] = {"image": draw(st.sampled_from(PUBLIC_IMAGES)),
+                               "schedule": draw(st.sampled_from(SCHEDULES))}
+        if draw(st.booleans()):
+            job["timezone"] = draw(st.sampled_from(TIME_ZONES))
+        launch_type = draw(st.sampled_from(launch_types))
+        if launch_type != ("ec2" if "ec2" in launch_types else "fargate") or draw(st.booleans()):
+            job["launch_type"] = launch_type
+        if launch_type == "fargate" and draw(st.booleans()):
+            job["cpu"] = draw(st.sampled_from(sorted(FARGATE_MEMORY)))
+            job["memory"] = draw(st.sampled_from(FARGATE_MEMORY[job["cpu"]]))
+        if draw(st.booleans()):
+            job["command"] = draw(st.lists(any_text, min_size=1, max_size=3))
+        if draw(st.booleans()):
+            job["timeout_minutes"] = draw(st.integers(1, 24 * 60))
+        if draw(st.booleans()):
+            job["retries"] = draw(st.integers(0, 185))
+        drawn[name] = job
+    return drawn
+
+
+@st.composite
+def environments(draw: st.DrawFn, blueprint: dict[str, Any]) -> dict[str, Any]:
+    """Overlays that stay valid once merged: another log retention, another count for a service without
+    scaling (whose bounds it would have to respect), the blueprint's own account."""
+    drawn: dict[str, Any] = {}
+    for name in draw(st.lists(st.sampled_from(ENVIRONMENT_NAMES), min_size=1, max_size=2, unique=True)):
+        overlay: dict[str, Any] = {}
+        if draw(st.booleans()):
+            overlay["account"] = ACCOUNT
+        if draw(st.booleans()):
+            overlay["logs"] = {"retention_days": draw(st.sampled_from(RETENTION_DAYS))}
+        unscaled = [service for service, block in blueprint["services"].items() if "scaling" not in block]
+        if unscaled and draw(st.booleans()):
+            overlay["services"] = {draw(st.sampled_from(unscaled)): {"count": draw(st.integers(0, 10))}}
+        drawn[name] = overlay
+    return drawn
 
 
 def as_yaml(blueprint: dict[str, Any]) -> str:

@@ -50,6 +50,10 @@ def test_every_valid_blueprint_generates_the_same_audited_templates_within_quota
     assert check_quotas(files, templates) == []
     findings = audit_set(templates)
     assert [finding.render() for finding in findings if finding.level == "error"] == []
+    for target in blueprint.targets if blueprint.environments else []:  # each environment's set, audited too
+        data, rendered = rendered_documents(target)
+        audited = audit_set(rendered_set(data, rendered))
+        assert [finding.render() for finding in audited if finding.level == "error"] == []
 
 
 @settings(SETTINGS, max_examples=12, deadline=None)
@@ -57,15 +61,18 @@ def test_every_valid_blueprint_generates_the_same_audited_templates_within_quota
 def test_a_sample_of_valid_blueprints_builds_lint_clean_and_byte_identical(data: st.DataObject) -> None:
     text = data.draw(valid_blueprints().map(as_yaml), label="blueprint")
     blueprint = load_valid(text)
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "random.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            result = build(path, Path(scratch) / "output", cache=CleanCache(None))
-        except ValidationFailed as failed:
-            raise AssertionError(f"a valid blueprint fails validation:\n{failed}") from None
-        written = {file.name: file.read_bytes() for file in result.directory.iterdir() if file.name != MARKER}
-    assert written == result.files == generate(blueprint)
+    for target in blueprint.targets:  # the blueprint, or each of its environments
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "random.yaml"
+            path.write_text(text, encoding="utf-8")
+            try:
+                result = build(path, Path(scratch) / "output", cache=CleanCache(None),
+                               loaded=(text.encode(), target))
+            except ValidationFailed as failed:
+                raise AssertionError(f"a valid blueprint fails validation:\n{failed}") from None
+            written = {file.name: file.read_bytes() for file in result.directory.iterdir() if file.name != MARKER}
+        assert result.directory.name == target.output_name
+        assert written == result.files == generate(target)
 
 
 def test_every_switch_of_a_service_is_drawn_on_and_off() -> None:

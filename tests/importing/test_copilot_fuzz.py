@@ -37,8 +37,9 @@ SCALARS = st.one_of(
 )
 VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)), max_leaves=25)
+# `type` is mostly one of Copilot's, sometimes any value at all (a list once made the import raise TypeError).
 MANIFESTS = st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=8).map(
-    lambda data: data).flatmap(lambda data: st.sampled_from(TYPES).map(lambda kind: {"type": kind, **data}))
+    lambda data: data).flatmap(lambda data: (st.sampled_from(TYPES) | VALUES).map(lambda kind: {"type": kind, **data}))
 
 
 def text_of(manifest: dict[str, Any], mangle: int) -> str:
