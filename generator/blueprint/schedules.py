@@ -3,17 +3,17 @@
 
 `rate(VALUE UNIT)`: a positive whole VALUE, UNIT minute, hour or day, singular for 1 and plural otherwise.
 `cron(MINUTES HOURS DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR)`: six fields (a Unix cron's five and a year); one of
-day-of-month and day-of-week is `?`. Time zones are IANA names, checked against the standard library's
-zoneinfo database.
+day-of-month and day-of-week is `?`. Time zones are IANA names, checked against the pinned tzdata package's
+list (not the machine's zoneinfo folder, which differs between machines).
 """
 
 from __future__ import annotations
 
 import re
 import reprlib
-import zoneinfo
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 RATE = re.compile(r"rate\((?P<value>[^\x20)]*)\x20(?P<unit>[^\x20)]*)\)")
 CRON = re.compile(r"cron\((?P<fields>.*)\)")
@@ -24,7 +24,7 @@ DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 # longer digit strings are refused as too large without converting them (Python refuses past 4,300 digits).
 MAX_FIELD_DIGITS = 4
 MAX_RATE_DIGITS = 9
-# Files of a machine's zoneinfo folder that zoneinfo lists but that are no IANA zone Scheduler takes:
+# Names a zoneinfo folder or tzdata lists that are no IANA zone Scheduler takes:
 # `localtime` is a link to the machine's own zone, `posixrules` a default for POSIX strings, `Factory` a
 # placeholder zone of tzdata ("-00").
 NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
@@ -169,7 +169,10 @@ def _item_problem(field: CronField, item: str) -> str | None:
 
 @cache
 def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones() - NOT_ZONES)
+    # The pinned tzdata package's list, not this machine's zoneinfo folder: the same blueprint loads the same
+    # on every machine (a slim container or Windows has no folder; another distribution another version).
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(listed) - NOT_ZONES
 
 
 def check_timezone(text: str) -> str:
