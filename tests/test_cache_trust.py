@@ -9,12 +9,12 @@ import errno
 import hashlib
 import os
 import resource
-import signal
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import shared
 from troposphere import GetAZs, Ref, Select, Template, ec2
 
 import generator.checks.cache
@@ -184,16 +184,8 @@ def test_an_edited_output_is_built_again_whatever_the_cache_says(
 @pytest.fixture
 def deadline() -> Iterator[None]:
     """A build that blocks (on a FIFO, say) fails the test instead of hanging the suite."""
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError("the build blocked")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(180)
-    try:
+    with shared.deadline(180, "the build blocked"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _fifo(path: Path, tmp_path: Path) -> None:

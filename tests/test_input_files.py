@@ -7,12 +7,12 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from shared import deadline
 
 from generator.cli import EXIT_USAGE, main
 
@@ -22,16 +22,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="devices, pipes 
 @pytest.fixture(autouse=True)
 def never_hangs() -> Iterator[None]:
     """A read that never ends fails the test after a minute instead of hanging the suite."""
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError("reading the blueprint hangs")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    try:
+    with deadline(60, "reading the blueprint hangs"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def hostile(tmp_path: Path, kind: str) -> Path:

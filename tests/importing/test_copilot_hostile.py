@@ -5,13 +5,13 @@ workspace, a file past the size cap, a `type` that is no text. Each is a reporte
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from copilot_workspace import left_out, run, workspace
+from shared import deadline
 
 BACKEND = "name: api\ntype: Backend Service\nimage: {location: nginx, port: 80}\n"
 needs_posix = pytest.mark.skipif(sys.platform == "win32", reason="devices, pipes and links of POSIX")
@@ -23,17 +23,8 @@ def never_hangs() -> Iterator[None]:
     if sys.platform == "win32":
         yield
         return
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError("the import hangs")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    try:
+    with deadline(60, "the import hangs"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @needs_posix
