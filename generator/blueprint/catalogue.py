@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from generator.blueprint import catalogue_jobs, catalogue_messaging
 from generator.blueprint.catalogue_deployment import EXAMPLES as DEPLOYMENT_EXAMPLES
+from generator.blueprint.catalogue_domain import DOMAIN_EXAMPLES, DOMAINS_ABOUT
 from generator.blueprint.catalogue_environments import ENVIRONMENT_EXAMPLES
 from generator.blueprint.catalogue_examples import ACM, MINIMAL, Example, services
 from generator.blueprint.catalogue_network import EXISTING_NETWORK
 from generator.blueprint.catalogue_rules import RULES
-from generator.blueprint.domain_examples import DOMAIN_EXAMPLES, DOMAINS_ABOUT
 from generator.blueprint.errors import BlueprintErrors
 from generator.blueprint.load import load_blueprint
 from generator.blueprint.source import MAX_BYTES, MAX_DEPTH, MAX_NODES
@@ -213,8 +213,8 @@ SECTIONS = [
     ("Reading the file", "The file must be one YAML mapping, UTF-8, at most 1 MiB, of plain YAML values "
      f"(no object tags), nested at most {MAX_DEPTH} levels and at most {MAX_NODES:,} values once aliases are "
      "expanded. These errors come from `generator/blueprint/source.py`.", FILE),
-    ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py`); "
-     "the messages are phrased by `generator/blueprint/load.py`.", MODEL),
+    ("Keys and values", "Each key and value is checked against the model (`generator/blueprint/model.py` and its "
+     "blocks); the messages are phrased by `generator/blueprint/load.py`.", MODEL),
     ("Rules across keys", "Checked once the keys and values are right, by `generator/blueprint/rules.py`.", RULES),
     ("Topics and queues", "The keys and rules of `publishes`, `queue` and `scaling.backlog_per_task` "
      "(`generator/blueprint/messaging.py`, `messaging_rules.py`).",

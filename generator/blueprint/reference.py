@@ -19,8 +19,8 @@ from generator.blueprint.rules import TASK_DEFINITION_BYTES, TASK_DEFINITION_MAR
 
 INTRO = """# Blueprint format 1: reference
 
-Generated from the model (`generator/blueprint/model.py`) by `blueprint schema --markdown`; a test keeps
-it current. Every key is optional unless marked **required**; unknown keys are errors. Editors get
+Generated from the model (`generator/blueprint/model.py` and the blocks it imports) by
+`blueprint schema --markdown`; a test keeps it current. Every key is optional unless marked **required**; unknown keys are errors. Editors get
 completion and checking from the JSON Schema (`schema/blueprint.schema.json`) through the
 `# yaml-language-server: $schema=...` line at the top of a blueprint.
 
