@@ -21,8 +21,8 @@ INTRO = """# Blueprint format 1: reference
 
 Generated from the model (`generator/blueprint/model.py` and the blocks it imports) by
 `blueprint schema --markdown`; a test keeps it current. Every key is optional unless marked **required**;
-unknown keys are errors. Editors get completion and checking from the JSON Schema (`schema/blueprint.schema.json`) through the
-`# yaml-language-server: $schema=...` line at the top of a blueprint.
+unknown keys are errors. Editors get completion and checking from the JSON Schema
+(`schema/blueprint.schema.json`) through the `# yaml-language-server: $schema=...` line at the top of a blueprint.
 
 Rules that involve several keys (checked after the types, each with its own error):
 
